@@ -8,11 +8,10 @@
 
 mod options;
 mod walk;
-mod warning;
 
+pub use airseal_finding::{Warning, WarningKind};
 pub use options::{DEFAULT_MAX_FILE_SIZE, DiscoveryOptions};
 pub use walk::{SourceFile, Visitor, VisitorFactory, WalkStats, walk};
-pub use warning::{Warning, WarningKind};
 
 /// Scanning cannot start at all (bad glob, no existing root).
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,6 @@
 use std::ops::Range;
 
-use crate::{Confidence, Fingerprint, LineIndex, RuleCode, SecretText, Severity};
+use crate::{Confidence, Fingerprint, LineIndex, RuleCode, SecretText, Severity, SourceLine};
 
 /// Where a finding is: 1-based line/column of its first and last character (end exclusive, as in
 /// SARIF and LSP), and the byte span in the file.
@@ -46,6 +46,9 @@ pub struct Finding {
     pub fingerprint: Fingerprint,
     /// What to do instead, when the analyzer knows (e.g. the `_secret` option to use).
     pub fix: Option<String>,
+    /// The finding's line with every secret on it redacted, for code frames. Filled in by the
+    /// engine, which knows all the secrets in the file.
+    pub source_line: Option<SourceLine>,
 }
 
 impl Finding {
@@ -133,6 +136,7 @@ impl FindingBuilder {
             secret,
             fingerprint,
             fix: self.fix,
+            source_line: None,
         }
     }
 }

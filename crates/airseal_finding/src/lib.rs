@@ -14,6 +14,8 @@ mod line_index;
 mod redact;
 mod rule;
 mod severity;
+mod source_line;
+mod warning;
 
 pub use finding::{Finding, FindingBuilder, Location};
 pub use fingerprint::Fingerprint;
@@ -21,3 +23,5 @@ pub use line_index::LineIndex;
 pub use redact::{SecretText, redact};
 pub use rule::{RuleCode, RuleCodeError, RuleMeta};
 pub use severity::{Confidence, ParseLevelError, Severity};
+pub use source_line::SourceLine;
+pub use warning::{Warning, WarningKind};

@@ -1,0 +1,188 @@
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Keeps Apache Airflow's secrets out of code and configuration.
+#[derive(Debug, Parser)]
+#[command(name = "airseal", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and directories for secrets.
+    Scan(ScanArgs),
+    /// Record the current findings so later scans report only new ones.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// List every rule, or check user rule files.
+    Rules(RulesArgs),
+    /// Print one rule's documentation.
+    Rule {
+        /// Rule code, e.g. KEY001.
+        code: String,
+    },
+}
+
+/// Options shared by everything that scans.
+#[derive(Debug, Clone, Args)]
+pub struct ScanOptions {
+    /// Files or directories to scan.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Configuration file (default: airseal.toml or [tool.airseal] in pyproject.toml, found by
+    /// walking up from the first path).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Only run these rules (codes or prefixes, comma-separated); replaces the configured select.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub select: Vec<String>,
+    /// Never report these rules (codes or prefixes); added to the configured ignore.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub ignore: Vec<String>,
+    /// gitignore-style glob of paths not to scan (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Do not honour .gitignore, .ignore and .airsealignore files.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Do not follow symbolic links.
+    #[arg(long)]
+    pub no_follow: bool,
+    /// Skip files larger than this many bytes (default 10485760).
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub scan: ScanOptions,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print secret values in full. Off by default: reports show `AKIA…7Q2X`.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Exit 1 only for findings at or above this severity (default: low).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+    /// Report only findings whose fingerprints are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// No progress bar and no warnings on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Print every warning, not only the first 20.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Scan and write the fingerprints of every finding (no values, no timestamps, sorted).
+    Create {
+        #[command(flatten)]
+        scan: ScanOptions,
+        /// Where to write the baseline.
+        #[arg(
+            long,
+            short = 'o',
+            value_name = "FILE",
+            default_value = "airseal-baseline.json"
+        )]
+        output: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub command: Option<RulesCommand>,
+    /// Listing format.
+    #[arg(long, short = 'f', value_enum, default_value_t = RulesFormat::Human)]
+    pub format: RulesFormat,
+    /// Configuration file whose extra-rule-files are listed too.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Validate rule files: schema, patterns, and that every example is found and every
+    /// negative example is not.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// path:line:col, a redacted code frame and a summary.
+    Human,
+    /// One JSON document: version, findings, summary, warnings.
+    Json,
+    /// One JSON finding per line.
+    Jsonl,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// JUnit XML.
+    Junit,
+    /// GitHub Actions workflow-command annotations.
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// One line per rule.
+    Human,
+    /// JSON array of rule metadata.
+    Json,
+    /// The full rule reference (docs/rules.md).
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl From<SeverityArg> for airseal_finding::Severity {
+    fn from(value: SeverityArg) -> Self {
+        use airseal_finding::Severity;
+        match value {
+            SeverityArg::Critical => Severity::Critical,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Info => Severity::Info,
+        }
+    }
+}
+
+impl From<OutputFormat> for airseal_report::Format {
+    fn from(value: OutputFormat) -> Self {
+        use airseal_report::Format;
+        match value {
+            OutputFormat::Human => Format::Human,
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Jsonl => Format::Jsonl,
+            OutputFormat::Sarif => Format::Sarif,
+            OutputFormat::Junit => Format::Junit,
+            OutputFormat::Github => Format::Github,
+        }
+    }
+}

@@ -1,0 +1,17 @@
+mod baseline;
+mod rules;
+mod scan;
+
+use crate::ExitStatus;
+use crate::args::{BaselineCommand, Command};
+
+pub fn run(command: Command) -> anyhow::Result<ExitStatus> {
+    match command {
+        Command::Scan(args) => scan::run(&args),
+        Command::Baseline(BaselineCommand::Create { scan, output }) => {
+            baseline::create(&scan, &output)
+        }
+        Command::Rules(args) => rules::run(&args),
+        Command::Rule { code } => rules::show(&code),
+    }
+}

@@ -1,0 +1,142 @@
+use std::ops::Range;
+
+use crate::{LineIndex, redact};
+
+/// The line a finding is on, as a code frame may show it: every secret on the line replaced by
+/// its redacted form, and cut to a readable width around the finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceLine {
+    pub line: usize,
+    pub text: String,
+    /// Character range of the finding's (redacted) secret within `text`, for the underline.
+    pub highlight: Range<usize>,
+}
+
+/// Characters shown before and after the secret when a line is too long to show whole.
+const CONTEXT_BEFORE: usize = 60;
+const CONTEXT_AFTER: usize = 60;
+const MAX_WIDTH: usize = 160;
+
+impl SourceLine {
+    /// Builds the line holding `secret` (a byte span of `text`), redacting every span in
+    /// `all_secrets` that touches the line (the finding's own included).
+    pub fn redacted(
+        text: &[u8],
+        index: &LineIndex,
+        secret: Range<usize>,
+        all_secrets: &[Range<usize>],
+    ) -> SourceLine {
+        let line = index.line(secret.start);
+        let range = index.line_range(text, line);
+        let mut spans: Vec<Range<usize>> = all_secrets
+            .iter()
+            .filter(|s| s.start < range.end.max(range.start + 1) && s.end > range.start)
+            .map(|s| s.start.max(range.start)..s.end.min(range.end))
+            .collect();
+        spans.sort_by_key(|s| s.start);
+        let mut out = String::new();
+        let mut cursor = range.start;
+        let mut highlight = 0..0;
+        for span in spans {
+            if span.start < cursor {
+                continue; // overlapping secrets: the first one's redaction covers both
+            }
+            push_lossy(&mut out, &text[cursor..span.start]);
+            let start = out.chars().count();
+            // Redact the whole secret, not only its part on this line.
+            let whole = all_secrets
+                .iter()
+                .find(|s| s.start.max(range.start) == span.start)
+                .cloned()
+                .unwrap_or(span.clone());
+            out.push_str(&redact(&text[whole]));
+            let end = out.chars().count();
+            if span.start == secret.start.max(range.start) {
+                highlight = start..end;
+            }
+            cursor = span.end;
+        }
+        push_lossy(&mut out, &text[cursor.min(range.end)..range.end]);
+        truncate_around(SourceLine {
+            line,
+            text: out,
+            highlight,
+        })
+    }
+}
+
+fn push_lossy(out: &mut String, bytes: &[u8]) {
+    for c in String::from_utf8_lossy(bytes).chars() {
+        // Tabs become one space so the underline lines up; other controls are escaped.
+        match c {
+            '\t' => out.push(' '),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+}
+
+fn truncate_around(line: SourceLine) -> SourceLine {
+    let chars: Vec<char> = line.text.chars().collect();
+    if chars.len() <= MAX_WIDTH {
+        return line;
+    }
+    let start = line.highlight.start.saturating_sub(CONTEXT_BEFORE);
+    let end = (line.highlight.end + CONTEXT_AFTER).min(chars.len());
+    let mut text = String::new();
+    let mut shift = 0;
+    if start > 0 {
+        text.push('…');
+        shift = 1;
+    }
+    text.extend(&chars[start..end]);
+    if end < chars.len() {
+        text.push('…');
+    }
+    SourceLine {
+        line: line.line,
+        text,
+        highlight: line.highlight.start - start + shift..line.highlight.end - start + shift,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_secret_on_the_line_is_redacted() {
+        let text =
+            b"a\nk = 'AKIAQYLPMN5HFIQR7Q2X'; s = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzK9a3b2c1d'\n";
+        let index = LineIndex::new(text);
+        let line = SourceLine::redacted(text, &index, 7..27, &[7..27, 35..75]);
+        assert_eq!(line.line, 2);
+        assert_eq!(line.text, "k = 'AKIA…7Q2X'; s = 'wJal…2c1d'");
+        let shown: String = line
+            .text
+            .chars()
+            .skip(line.highlight.start)
+            .take(9)
+            .collect();
+        assert_eq!(shown, "AKIA…7Q2X");
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_secret() {
+        let mut source = "x".repeat(5000);
+        source.push_str("ghp_R4nd0mV4lu3Th4tMu5tN0tL34k0000000");
+        source.push_str(&"y".repeat(5000));
+        let text = source.as_bytes();
+        let index = LineIndex::new(text);
+        let line = SourceLine::redacted(text, &index, 5000..5037, &[5000..5037]);
+        assert!(line.text.chars().count() < 200, "{}", line.text.len());
+        assert!(line.text.starts_with('…') && line.text.ends_with('…'));
+        let shown: String = line
+            .text
+            .chars()
+            .skip(line.highlight.start)
+            .take(line.highlight.len())
+            .collect();
+        assert_eq!(shown, "ghp_…0000");
+    }
+}
