@@ -149,6 +149,9 @@ pub enum RulesFormat {
     Json,
     /// The full rule reference (docs/rules.md).
     Markdown,
+    /// Every prefilter keyword, lowercase, one per line (the benchmark greps for these).
+    #[value(hide = true)]
+    Keywords,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -63,7 +63,7 @@ pub(crate) fn parse(
         path: path.display().to_string(),
         line: error.span().map(|span| line_of(text, span.start)),
         // `message()` is the reason alone; `Display` would quote the offending line.
-        message: error.message().to_owned(),
+        message: airseal_finding::without_quoted_values(error.message()),
     })
 }
 

@@ -80,9 +80,10 @@ impl DetectorSet {
                 }
             }
         }
+        let keyword_rules = close_over_overlaps(&keywords, keyword_rules);
         let automaton = AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)?;
         Ok(DetectorSet {
@@ -111,8 +112,11 @@ impl DetectorSet {
     /// Finds every secret in `text`, ordered by position. Generic rules yield to specific ones:
     /// a generic detection overlapping an earlier-kept detection is dropped.
     pub fn detect(&self, text: &[u8]) -> Vec<Detection> {
+        if self.rules.is_empty() {
+            return Vec::new();
+        }
         let mut hits: Vec<(u32, usize, usize)> = Vec::new();
-        for m in self.automaton.find_overlapping_iter(text) {
+        for m in self.automaton.find_iter(text) {
             for &rule in &self.keyword_rules[m.pattern().as_usize()] {
                 hits.push((rule, m.start(), m.end()));
             }
@@ -144,25 +148,36 @@ impl DetectorSet {
     ) {
         let rule = &self.rules[rule_index];
         let haystack = &text[window.clone()];
-        for caps in rule.regex.captures_iter(haystack) {
-            let (Some(whole), Some(secret)) = (caps.get(0), caps.get(rule.secret_group)) else {
+        // The lazy DFA finds match bounds quickly on any window; capture groups are then resolved
+        // on the matched bytes only, where the regex crate can use its bounded backtracker instead
+        // of the much slower PikeVM that a whole window (many lines, a large NFA) would need.
+        // Re-running on the match alone is sound: the match already satisfied `\b` and anchors in
+        // context, and the same bytes satisfy them at the ends of a haystack.
+        for whole in rule.regex.find_iter(haystack) {
+            let matched = &haystack[whole.range()];
+            let Some(caps) = rule.regex.captures(matched) else {
+                continue;
+            };
+            let Some(secret) = caps.get(rule.secret_group) else {
                 continue;
             };
             let value = secret.as_bytes();
             if value.is_empty() {
                 continue;
             }
-            if let Some(min) = rule.min_entropy {
-                if shannon_entropy(value) < min {
-                    continue;
-                }
+            if rule
+                .min_entropy
+                .is_some_and(|min| shannon_entropy(value) < min)
+            {
+                continue;
             }
             if rule.filter_placeholders && looks_like_placeholder(value) {
                 continue;
             }
+            let base = window.start + whole.start();
             found.push(Detection {
                 rule: rule_index,
-                secret: window.start + secret.start()..window.start + secret.end(),
+                secret: base + secret.start()..base + secret.end(),
                 matched: window.start + whole.start()..window.start + whole.end(),
             });
         }
@@ -187,34 +202,74 @@ impl DetectorSet {
     }
 }
 
-/// Turns one rule's keyword hits (sorted by offset) into merged windows of whole lines.
+/// Makes a non-overlapping keyword search as complete as an overlapping one.
 ///
-/// Each hit's line is found once: hits on a line already covered are skipped, so a 100k-character
-/// minified line with thousands of hits costs one pass, not one per hit.
+/// A leftmost-longest search reports match M and resumes after it, so an occurrence of keyword K
+/// is skipped only when it starts inside M: then K is contained in M, or a suffix of M is a
+/// prefix of K. Giving M's keyword the rules of every such K means each rule still sees a hit on
+/// every line where one of its keywords occurs (a hit may run a rule whose keyword turns out
+/// absent, which costs a regex scan of one line and finds nothing). The non-overlapping search
+/// is several times faster than the overlapping one on code full of common keywords.
+fn close_over_overlaps(keywords: &[String], direct: Vec<Vec<u32>>) -> Vec<Vec<u32>> {
+    let mut closed = direct.clone();
+    for (m, outer) in keywords.iter().enumerate() {
+        for (k, inner) in keywords.iter().enumerate() {
+            if m == k {
+                continue;
+            }
+            let contained = outer.contains(inner.as_str());
+            let straddles = (1..outer.len().min(inner.len()))
+                .any(|n| outer.as_bytes()[outer.len() - n..] == inner.as_bytes()[..n]);
+            if contained || straddles {
+                for &rule in &direct[k] {
+                    if !closed[m].contains(&rule) {
+                        closed[m].push(rule);
+                    }
+                }
+            }
+        }
+    }
+    closed
+}
+
+/// How far from its keyword a single-line match may reach. Secrets sit within a few hundred bytes
+/// of the name or prefix that identifies them; without this cap, a keyword in a multi-megabyte
+/// minified bundle would make a rule scan the whole bundle line.
+const REACH_BYTES: usize = 1024;
+/// Reach of rules whose matches span lines (PEM blocks, service-account JSON), per line allowed.
+const REACH_BYTES_PER_LINE: usize = 2048;
+
+/// Turns one rule's keyword hits (sorted by offset) into merged windows: the hit's line, extended
+/// by the rule's `window` lines, cut to the rule's reach around the hit.
+///
+/// Each line's bounds are found once however many hits it has, so a 100k-character minified line
+/// with thousands of hits costs one pass, not one per hit.
 fn collect_windows(
     text: &[u8],
     rule: &Rule,
     hits: &[(u32, usize, usize)],
     out: &mut Vec<Range<usize>>,
 ) {
-    let mut covered_until = 0usize; // start of the line after the last hit's line
-    let mut first = true;
+    let window = rule.window;
+    let reach =
+        REACH_BYTES + REACH_BYTES_PER_LINE * window.lines_before.max(window.lines_after) as usize;
+    // Bounds of the line holding the previous hit; lines are disjoint and hits sorted, so a new
+    // line's start is searched for only between the previous line's end and the hit.
+    let mut line = 0..0;
+    let mut have_line = false;
     for &(_, start, end) in hits {
-        if !first && start < covered_until {
-            continue;
+        if !have_line || start >= line.end {
+            let from = if have_line { line.end } else { 0 };
+            let line_start =
+                memchr::memrchr(b'\n', &text[from..start]).map_or(from, |i| from + i + 1);
+            let line_end = memchr::memchr(b'\n', &text[end..]).map_or(text.len(), |i| end + i + 1);
+            line = line_start..line_end;
+            have_line = true;
         }
-        first = false;
-        let line_start = match memchr::memrchr(b'\n', &text[covered_until..start]) {
-            Some(i) => covered_until + i + 1,
-            None => covered_until,
-        };
-        let line_end = match memchr::memchr(b'\n', &text[end..]) {
-            Some(i) => end + i + 1,
-            None => text.len(),
-        };
-        covered_until = line_end;
-        let window_start = lines_back(text, line_start, rule.window.lines_before);
-        let window_end = lines_forward(text, line_end, rule.window.lines_after);
+        let lines_start = lines_back(text, line.start, window.lines_before);
+        let lines_end = lines_forward(text, line.end, window.lines_after);
+        let window_start = lines_start.max(start.saturating_sub(reach));
+        let window_end = lines_end.min(end.saturating_add(reach));
         match out.last_mut() {
             Some(last) if window_start <= last.end => last.end = last.end.max(window_end),
             _ => out.push(window_start..window_end),
@@ -339,6 +394,56 @@ rules:
         let mut line = "tok_ ".repeat(50_000);
         line.push_str("tok_abcd1234");
         assert_eq!(set.detect(line.as_bytes()).len(), 1);
+    }
+
+    #[test]
+    fn overlapping_keywords_of_different_rules_are_all_seen() {
+        let yaml = r#"
+rules:
+  - id: TST101
+    name: abc-rule
+    title: t
+    severity: low
+    confidence: low
+    keywords: [abc]
+    pattern: '(abc\d)'
+    description: d
+    why: w
+    fix: f
+    examples: ['abc1']
+  - id: TST102
+    name: cde-rule
+    title: t
+    severity: low
+    confidence: low
+    keywords: [cdef]
+    pattern: '(cdef\d)'
+    description: d
+    why: w
+    fix: f
+    examples: ['cdef2']
+  - id: TST103
+    name: bc-rule
+    title: t
+    severity: low
+    confidence: low
+    keywords: [bc]
+    pattern: '(bc\w)'
+    description: d
+    why: w
+    fix: f
+    examples: ['bcx']
+"#;
+        let set = set(&yaml.replace("[bc]", "[bcx]"));
+        // "abcdef2": abc straddles cdef; bcx is not present; "abc" then "cdef" must both fire.
+        let found = set.detect(b"abcdef2 abc1 bcx\n");
+        let codes: Vec<&str> = found
+            .iter()
+            .map(|d| set.rules()[d.rule].meta.code.as_str())
+            .collect();
+        assert!(codes.contains(&"TST102"), "{codes:?}");
+        assert!(codes.contains(&"TST101"), "{codes:?}");
+        assert!(codes.contains(&"TST103"), "{codes:?}");
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub fn parse_rule_file(path: &str, text: &str, origin: &str) -> Result<Vec<Rule>
         serde_yaml_ng::from_str(text).map_err(|error| RuleFileError::Syntax {
             path: path.to_owned(),
             line: error.location().map(|l| l.line()),
-            message: strip_location(&error.to_string()),
+            message: airseal_finding::without_quoted_values(&strip_location(&error.to_string())),
         })?;
     spec.rules
         .into_iter()

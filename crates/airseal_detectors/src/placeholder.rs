@@ -119,10 +119,10 @@ pub fn looks_like_placeholder(value: &[u8]) -> bool {
         return true;
     }
     // `<password>`, `<your token here>`.
-    if let (Some(open), Some(close)) = (trimmed.find('<'), trimmed.rfind('>')) {
-        if open < close {
-            return true;
-        }
+    if let (Some(open), Some(close)) = (trimmed.find('<'), trimmed.rfind('>'))
+        && open < close
+    {
+        return true;
     }
     // One repeated character (`aaaaaaa`, `00000000`) or only mask characters.
     let first = trimmed.chars().next().unwrap_or(' ');

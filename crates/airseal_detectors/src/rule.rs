@@ -29,6 +29,9 @@ pub struct Rule {
 /// Keywords shorter than this make the prefilter useless (they match almost every file).
 const MIN_KEYWORD_LEN: usize = 3;
 
+/// Per-regex lazy DFA cache limit (the regex crate's default is 2 MiB).
+const DFA_CACHE_BYTES: usize = 8 << 20;
+
 impl Rule {
     /// Validates and compiles one rule spec; the error names the rule and the problem.
     pub fn compile(spec: RuleSpec, origin: &str) -> Result<Rule, String> {
@@ -64,14 +67,17 @@ impl Rule {
         if spec.examples.is_empty() {
             return Err(fail("needs at least one example".into()));
         }
-        if let Some(entropy) = spec.min_entropy {
-            if !(0.0..=8.0).contains(&entropy) {
-                return Err(fail(format!("min_entropy {entropy} is outside 0..=8")));
-            }
+        if let Some(entropy) = spec.min_entropy
+            && !(0.0..=8.0).contains(&entropy)
+        {
+            return Err(fail(format!("min_entropy {entropy} is outside 0..=8")));
         }
         let regex = RegexBuilder::new(spec.pattern.trim())
             // ASCII semantics for \w, \b and (?i): faster, and secrets are ASCII.
             .unicode(false)
+            // Room for the lazy DFA's cache: when it is too small for a rule with bounded
+            // repetitions, the regex crate falls back to its PikeVM, 10-50x slower.
+            .dfa_size_limit(DFA_CACHE_BYTES)
             .build()
             .map_err(|e| fail(format!("pattern does not compile: {e}")))?;
         let secret_group = secret_group(&regex).map_err(fail)?;

@@ -1,5 +1,6 @@
 //! Every built-in rule file loads, every rule's examples are found and its negative examples are
 //! not, and the set covers the credential kinds the product promises.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 use airseal_detectors::{DetectorSet, builtin_rule_files, builtin_rules, check_rules};
 
 #[test]

@@ -1,4 +1,5 @@
 //! Discovery over real temporary trees: ignore files, excludes, binary and size checks, links.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 use std::fs;
 use std::path::Path;
 use std::sync::Mutex;

@@ -84,8 +84,7 @@ impl Baseline {
             serde_json::from_str(&text).map_err(|e| BaselineError::Invalid {
                 path: display.clone(),
                 line: e.line(),
-                // serde_json's messages describe the structure, never the document's values.
-                message: strip_position(&e.to_string()),
+                message: airseal_finding::without_quoted_values(&strip_position(&e.to_string())),
             })?;
         if file.version != BASELINE_VERSION {
             return Err(BaselineError::Version {

@@ -41,7 +41,17 @@ impl ScanSettings {
             .map(|(index, pattern)| {
                 Regex::new(pattern).map_err(|e| SettingsError::Allowlist {
                     index: index + 1,
-                    message: e.to_string(),
+                    // The regex error quotes the pattern, which may embed the secret it allows;
+                    // keep only its final "error: ..." line.
+                    message: e
+                        .to_string()
+                        .lines()
+                        .rev()
+                        .find(|l| l.starts_with("error:"))
+                        .map_or_else(
+                            || "syntax error".to_owned(),
+                            |l| l.trim_start_matches("error: ").to_owned(),
+                        ),
                 })
             })
             .collect::<Result<_, _>>()?;

@@ -20,7 +20,7 @@ mod warning;
 pub use finding::{Finding, FindingBuilder, Location};
 pub use fingerprint::Fingerprint;
 pub use line_index::LineIndex;
-pub use redact::{SecretText, redact};
+pub use redact::{SecretText, redact, without_quoted_values};
 pub use rule::{RuleCode, RuleCodeError, RuleMeta};
 pub use severity::{Confidence, ParseLevelError, Severity};
 pub use source_line::SourceLine;

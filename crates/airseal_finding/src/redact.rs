@@ -107,3 +107,46 @@ mod tests {
         assert!(!shown.contains("R4nd0mV4lu3"), "{shown}");
     }
 }
+
+/// Replaces every double-quoted part of a parser's error message with `"…"`.
+///
+/// serde-based parsers quote the offending value (`invalid type: string "hunter2", expected u32`);
+/// in a configuration or baseline file that value may be a secret. Field names, which serde puts
+/// in backticks, are kept so the message still says what is wrong.
+pub fn without_quoted_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(open) = rest.find('"') {
+        out.push_str(&rest[..open]);
+        match rest[open + 1..].find('"') {
+            Some(close) => {
+                out.push_str("\"…\"");
+                rest = &rest[open + 1 + close + 1..];
+            }
+            None => {
+                out.push_str("\"…");
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod quoted_value_tests {
+    use super::without_quoted_values;
+
+    #[test]
+    fn quoted_values_are_dropped_and_field_names_kept() {
+        assert_eq!(
+            without_quoted_values("invalid type: string \"hunter2\", expected u32 for `version`"),
+            "invalid type: string \"…\", expected u32 for `version`"
+        );
+        assert_eq!(
+            without_quoted_values("unterminated \"abc"),
+            "unterminated \"…"
+        );
+        assert_eq!(without_quoted_values("no quotes"), "no quotes");
+    }
+}

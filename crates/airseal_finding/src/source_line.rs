@@ -27,7 +27,17 @@ impl SourceLine {
         all_secrets: &[Range<usize>],
     ) -> SourceLine {
         let line = index.line(secret.start);
-        let range = index.line_range(text, line);
+        let full = index.line_range(text, line);
+        // Decode only what can be shown: enough bytes on each side for the character budget
+        // (a character is at most four bytes), so a finding in a 5 MB minified line stays cheap.
+        let budget = 4 * (MAX_WIDTH + CONTEXT_BEFORE + CONTEXT_AFTER);
+        let range = full.start.max(secret.start.saturating_sub(budget))
+            ..full
+                .end
+                .min(secret.end.saturating_add(budget))
+                .max(full.start);
+        let cut_before = range.start > full.start;
+        let cut_after = range.end < full.end;
         let mut spans: Vec<Range<usize>> = all_secrets
             .iter()
             .filter(|s| s.start < range.end.max(range.start + 1) && s.end > range.start)
@@ -57,11 +67,19 @@ impl SourceLine {
             cursor = span.end;
         }
         push_lossy(&mut out, &text[cursor.min(range.end)..range.end]);
-        truncate_around(SourceLine {
+        let mut shown = truncate_around(SourceLine {
             line,
             text: out,
             highlight,
-        })
+        });
+        if cut_before && !shown.text.starts_with('…') {
+            shown.text.insert(0, '…');
+            shown.highlight = shown.highlight.start + 1..shown.highlight.end + 1;
+        }
+        if cut_after && !shown.text.ends_with('…') {
+            shown.text.push('…');
+        }
+        shown
     }
 }
 
@@ -128,7 +146,9 @@ mod tests {
         source.push_str(&"y".repeat(5000));
         let text = source.as_bytes();
         let index = LineIndex::new(text);
-        let line = SourceLine::redacted(text, &index, 5000..5037, &[5000..5037]);
+        let secret = 5000..5037;
+        let line =
+            SourceLine::redacted(text, &index, secret.clone(), std::slice::from_ref(&secret));
         assert!(line.text.chars().count() < 200, "{}", line.text.len());
         assert!(line.text.starts_with('…') && line.text.ends_with('…'));
         let shown: String = line

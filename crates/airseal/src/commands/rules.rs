@@ -1,13 +1,13 @@
 use std::io::Write;
 
-use airseal_detectors::{check_rules, load_rule_file};
+use airseal_detectors::{DetectorSet, check_rules, load_rule_file};
 use airseal_finding::RuleMeta;
 use serde_json::json;
 
 use crate::ExitStatus;
 use crate::args::{RulesArgs, RulesCommand, RulesFormat};
 use crate::output::{open_output, stderr_line};
-use crate::setup::{all_rule_meta, load_config};
+use crate::setup::{all_rule_meta, credential_rules, load_config};
 
 pub fn run(args: &RulesArgs) -> anyhow::Result<ExitStatus> {
     if let Some(RulesCommand::Check { files }) = &args.command {
@@ -44,6 +44,12 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitStatus> {
             writeln!(out)?;
         }
         RulesFormat::Markdown => out.write_all(rules_markdown(&rules).as_bytes())?,
+        RulesFormat::Keywords => {
+            let detectors = DetectorSet::new(credential_rules(&config)?)?;
+            for keyword in detectors.keywords() {
+                writeln!(out, "{keyword}")?;
+            }
+        }
     }
     out.flush()?;
     Ok(ExitStatus::Success)

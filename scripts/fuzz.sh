@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Runs airseal's fuzz targets (fuzz/fuzz_targets/*.rs) with cargo-fuzz and libFuzzer.
+#
+#   scripts/fuzz.sh                     # every target, FUZZ_SECONDS (default 60) seconds each
+#   FUZZ_SECONDS=20 scripts/fuzz.sh config_parser
+#
+# Environment:
+#   FUZZ_SECONDS    seconds per target (default 60)
+#   FUZZ_MAX_LEN    largest input libFuzzer makes, in bytes (default 65536)
+#   FUZZ_SANITIZER  address (default) or none; address falls back to none if it cannot link
+#
+# Seeds are written to fuzz/corpus/<target>/ (git-ignored) on every run, beside whatever the
+# earlier runs' corpus holds. A crash stops nothing: every target runs, then the script exits 1
+# naming the targets that crashed; their inputs are in fuzz/artifacts/<target>/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CARGO_FUZZ_VERSION=0.13.2
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_MAX_LEN=${FUZZ_MAX_LEN:-65536}
+FUZZ_SANITIZER=${FUZZ_SANITIZER:-address}
+ALL_TARGETS=(detector_engine rule_file_parser config_parser)
+if [[ $# -gt 0 ]]; then
+    TARGETS=("$@")
+else
+    TARGETS=("${ALL_TARGETS[@]}")
+fi
+
+# Only stable Rust is installed. cargo-fuzz passes nightly-only flags (-Zsanitizer,
+# -Cpasses=sancov-module's -Z companions, -Zunstable-options...); RUSTC_BOOTSTRAP=1 lets the
+# stable compiler accept them. The stable toolchain ships librustc-stable_rt.asan.a, so
+# AddressSanitizer normally links; if it does not, we fall back to --sanitizer none below
+# (coverage-guided fuzzing still works, only out-of-bounds checks in unsafe/C code are lost).
+export RUSTC_BOOTSTRAP=1
+
+run() {
+    printf '+ %s\n' "$*" >&2
+    "$@"
+}
+
+# --- cargo-fuzz -------------------------------------------------------------------------------
+if ! cargo fuzz --version 2>/dev/null | grep -qF "$CARGO_FUZZ_VERSION"; then
+    run cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+fi
+run cargo fuzz --version
+known_targets=$(cargo fuzz list)
+for target in "${TARGETS[@]}"; do
+    if ! grep -qxF "$target" <<<"$known_targets"; then
+        echo "fuzz.sh: unknown target '$target'; targets are:" $known_targets >&2
+        exit 2
+    fi
+done
+
+# --- seed corpora -----------------------------------------------------------------------------
+# Fake credentials only: the documentation's examples and obviously made-up values.
+seed_corpora() {
+    local dir
+    dir=fuzz/corpus/detector_engine
+    mkdir -p "$dir"
+    printf 'aws_access_key_id = AKIAQYLPMN5HFIQR7Q2X\naws_secret_access_key = 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\n' \
+        > "$dir/seed-aws.ini"
+    printf 'GITHUB_TOKEN=ghp_R4nd0mV4lu3Th4tMu5tN0tL34k0000000\r\nexport PASSWORD="hunter2-Xq9zR7mK4pL"\r\n' \
+        > "$dir/seed-env-crlf"
+    printf 'conn = "postgresql://airflow:S3cr3tP4ssw0rd@db.internal:5432/airflow"\n\tapi_key:\t"sk_live_0000FAKE0000FAKE0000FAKE"\n' \
+        > "$dir/seed-uri.py"
+    printf -- '-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAGDck+JjemKD6NagM2P+KFeMmci0E4vy/o1tKqalOatcu9+Fy\nr7frtxsAmneHIpfolzypCn3qQ3uBXtC7FfIrPfmph4WQEOno9JRfIMBXuN3pGV4v\n-----END RSA PRIVATE KEY-----\n' \
+        > "$dir/seed-pem"
+    printf '{"private_key": "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcqrglffISY3d1/OZNIquuiieWlgoOw\\n-----END PRIVATE KEY-----\\n", "token": "\xff\xfe\x00\x1b[0m"}\n' \
+        > "$dir/seed-json-escapes"
+    # The rule files are full of keywords and examples: good raw material for the scanner too.
+    local rule_file
+    for rule_file in crates/airseal_detectors/rules/*.yml; do
+        cp "$rule_file" "$dir/seed-rules-$(basename "$rule_file")"
+    done
+
+    dir=fuzz/corpus/rule_file_parser
+    mkdir -p "$dir"
+    for rule_file in crates/airseal_detectors/rules/*.yml; do
+        cp "$rule_file" "$dir/seed-$(basename "$rule_file")"
+    done
+    cat > "$dir/seed-minimal.yml" <<'YAML'
+rules:
+  - id: TST001
+    name: test-token
+    title: Test token
+    severity: high
+    confidence: high
+    keywords: [tst_]
+    window: {lines_before: 1, lines_after: 2}
+    pattern: '\b(tst_[A-Za-z0-9]{16})\b'
+    min_entropy: 3.0
+    filter_placeholders: true
+    generic: false
+    description: A test token.
+    why: It is a test.
+    fix: Rotate it.
+    examples: ['token = tst_Q2xV9mPz7RkL3wYb']
+    negative_examples: ['token = tst_xxxxxxxxxxxxxxxx']
+YAML
+    printf 'rules: []\n' > "$dir/seed-empty.yml"
+
+    dir=fuzz/corpus/config_parser
+    mkdir -p "$dir"
+    cat > "$dir/seed-airseal.toml" <<'TOML'
+select = ["KEY"]
+ignore = ["KEY901"]
+fail-on = "high"
+exclude = ["tests/fixtures/**"]
+extra-rule-files = ["ci/airseal-rules.yml"]
+max-file-size = 10485760
+allowlist = ['^AKIA[A-Z0-9]{12}TEST$']
+stopwords = ["acme-demo"]
+
+[per-file-ignores]
+"tests/**" = ["KEY9"]
+TOML
+    cat > "$dir/seed-pyproject.toml" <<'TOML'
+[project]
+name = "dags"
+
+[tool.airseal]
+select = ["KEY0", "KEY600"]
+fail-on = "medium"
+allowlist = ["(?i)example"]
+
+[tool.airseal.per-file-ignores]
+"dags/tests/*.py" = ["KEY9"]
+TOML
+    printf 'ignor = ["KEY901"]\nfail-on = "urgent"\nmax-file-size = -1\n' > "$dir/seed-invalid.toml"
+}
+seed_corpora
+
+# --- sanitizer --------------------------------------------------------------------------------
+sanitizer=$FUZZ_SANITIZER
+if [[ $sanitizer != none ]]; then
+    if ! run cargo fuzz build --sanitizer "$sanitizer" --debug-assertions "${TARGETS[@]:0:1}"; then
+        echo "fuzz.sh: building with --sanitizer $sanitizer failed on this toolchain;" \
+            "falling back to --sanitizer none (no AddressSanitizer, coverage guidance only)" >&2
+        sanitizer=none
+    fi
+fi
+
+# --- run --------------------------------------------------------------------------------------
+failed=()
+for target in "${TARGETS[@]}"; do
+    # --debug-assertions: overflow checks and debug_assert! on, so arithmetic bugs panic.
+    if ! run cargo fuzz run --sanitizer "$sanitizer" --debug-assertions "$target" \
+        -- -max_total_time="$FUZZ_SECONDS" -max_len="$FUZZ_MAX_LEN" -print_final_stats=1; then
+        failed+=("$target")
+        echo "fuzz.sh: $target FAILED; inputs in fuzz/artifacts/$target/" >&2
+    fi
+done
+
+if [[ ${#failed[@]} -gt 0 ]]; then
+    echo "fuzz.sh: crashes in: ${failed[*]}" >&2
+    ls -l "${failed[@]/#/fuzz/artifacts/}" >&2 || true
+    exit 1
+fi
+echo "fuzz.sh: ${TARGETS[*]}: no crash in ${FUZZ_SECONDS}s each (sanitizer: $sanitizer)"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test airseal has, on a fresh machine: installs what the tests need, then runs them.
+#   bash scripts/test.sh
+# Needs: the Rust toolchain, ../shared beside the repository (SARIF schema, Helm and CloudTrail
+# corpora), and root or sudo for apt-get when a Debian package is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
+}
+
+# setpriv runs airseal as `nobody` in the unreadable-file test (root reads any file).
+command -v setpriv >/dev/null || apt_install util-linux
+
+if [ ! -f ../shared/schemas/sarif-schema-2.1.0.json ]; then
+  echo "scripts/test.sh: ../shared is missing (the SARIF schema lives there)" >&2
+  exit 2
+fi
+
+# Snapshots must match what is committed; never write new ones in a test run.
+export INSTA_UPDATE=no
+cargo test --workspace --all-targets --locked
