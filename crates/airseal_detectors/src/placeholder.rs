@@ -53,7 +53,16 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "my_password",
     "yourpassword",
     "your_password",
-    "hunter2",
+    // Type names: `password: bytes` in a class body or a signature is an annotation.
+    "bytes",
+    "bool",
+    "int",
+    "float",
+    "dict",
+    "list",
+    "any",
+    "object",
+    "secretstr",
 ];
 
 /// Fragments that anywhere in the value (case-insensitive) mark it as a placeholder.
@@ -87,7 +96,10 @@ const PLACEHOLDER_FRAGMENTS: &[&str] = &[
 /// Syntax of templates and variable references in the languages Airflow projects use: shell
 /// `${X}` / `$(cmd)` / `$X`, Jinja `{{ }}` / `{% %}`, Python `%(x)s`, `<angle brackets>`, Helm
 /// `{{ .Values.x }}`.
-const TEMPLATE_MARKERS: &[&str] = &["${", "$(", "{{", "{%", "%(", "#{"];
+const TEMPLATE_MARKERS: &[&str] = &["${", "$(", "{{", "{%", "#{"];
+
+/// Prefixes of made-up values: `my-password`, `your_token_here`.
+const PLACEHOLDER_PREFIXES: &[&str] = &["my_", "my-", "your"];
 
 /// Whether `value` is a stand-in rather than a real secret.
 pub fn looks_like_placeholder(value: &[u8]) -> bool {
@@ -104,6 +116,12 @@ pub fn looks_like_placeholder(value: &[u8]) -> bool {
         return true;
     }
     if TEMPLATE_MARKERS.iter().any(|m| trimmed.contains(m)) {
+        return true;
+    }
+    if PLACEHOLDER_PREFIXES.iter().any(|p| lower.starts_with(p)) {
+        return true;
+    }
+    if has_python_format_field(trimmed) {
         return true;
     }
     // `$VAR` / `%VAR%` environment references.
@@ -138,6 +156,28 @@ pub fn looks_like_placeholder(value: &[u8]) -> bool {
     false
 }
 
+/// `%(name)s` / `%(name)d`: a Python %-format field. A bare `%(` can be part of a random key.
+fn has_python_format_field(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let mut i = 0;
+    while let Some(offset) = value[i..].find("%(") {
+        let start = i + offset + 2;
+        let name_len = bytes[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count();
+        let close = start + name_len;
+        if name_len > 0
+            && bytes.get(close) == Some(&b')')
+            && bytes.get(close + 1).is_some_and(u8::is_ascii_alphabetic)
+        {
+            return true;
+        }
+        i = start;
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +194,8 @@ mod tests {
             "%(password)s",
             "<password>",
             "<your token here>",
+            "my-pa%2Fssword",
+            "your_db_pass",
         ] {
             assert!(looks_like_placeholder(value.as_bytes()), "{value}");
         }
@@ -189,6 +231,8 @@ mod tests {
             "s3cr3t-Pa55",
             "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzK9a3b2c1d",
             "root1",
+            "hunter2",
+            "x8%(k2j#9z!q",
         ] {
             assert!(!looks_like_placeholder(value.as_bytes()), "{value}");
         }
