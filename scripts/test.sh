@@ -21,6 +21,14 @@ if [ ! -f ../shared/schemas/sarif-schema-2.1.0.json ]; then
   exit 2
 fi
 
+
+# A short fuzzing pass over the detector engine and the rule-file and config parsers, so a
+# parser change that panics on odd input fails here. AIRSEAL_FUZZ_SECONDS=0 skips it.
+fuzz_seconds=${AIRSEAL_FUZZ_SECONDS:-10}
+if [ "$fuzz_seconds" -gt 0 ]; then
+  FUZZ_SECONDS=$fuzz_seconds bash scripts/fuzz.sh
+fi
+
 # Snapshots must match what is committed; never write new ones in a test run.
 export INSTA_UPDATE=no
 cargo test --workspace --all-targets --locked
