@@ -219,7 +219,7 @@ fn inline_suppression_in_several_comment_syntaxes() {
     write(
         dir.path(),
         "b.yaml",
-        format!("# airseal: ignore[KEY201]\nt: {}\n", t()),
+        format!("# airseal: ignore[KEY200]\nt: {}\n", t()),
     );
     write(
         dir.path(),
