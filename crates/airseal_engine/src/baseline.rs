@@ -41,10 +41,10 @@ pub enum BaselineError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}:{line}: not an airseal baseline: {message}")]
+    #[error("{path}{}: not an airseal baseline: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
     Invalid {
         path: String,
-        line: usize,
+        line: Option<usize>,
         message: String,
     },
     #[error("{path}: baseline version {found} is not supported (expected {BASELINE_VERSION})")]
@@ -83,7 +83,7 @@ impl Baseline {
         let file: BaselineFile =
             serde_json::from_str(&text).map_err(|e| BaselineError::Invalid {
                 path: display.clone(),
-                line: e.line(),
+                line: Some(e.line()),
                 message: airseal_finding::without_quoted_values(&strip_position(&e.to_string())),
             })?;
         if file.version != BASELINE_VERSION {
@@ -92,15 +92,19 @@ impl Baseline {
                 found: file.version,
             });
         }
-        if let Some(bad) = file
+        if let Some(index) = file
             .findings
             .iter()
-            .find(|e| Fingerprint::parse(&e.fingerprint).is_none())
+            .position(|e| Fingerprint::parse(&e.fingerprint).is_none())
         {
+            // Named by position: the entry's own fields are not echoed, whatever they hold.
             return Err(BaselineError::Invalid {
                 path: display,
-                line: 0,
-                message: format!("entry for {} has a malformed fingerprint", bad.path),
+                line: None,
+                message: format!(
+                    "finding {} has a malformed fingerprint (expected 32 hex digits)",
+                    index + 1
+                ),
             });
         }
         Ok(Self::from_entries(file.findings))
