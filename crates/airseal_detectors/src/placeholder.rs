@@ -3,13 +3,14 @@
 //! (every generic rule), because a scanner that flags `password: ${DB_PASSWORD}` trains people to
 //! ignore it.
 
-/// Words that, as the whole value (case-insensitive), are not a secret.
+/// Words that, as the whole value (case-insensitive), are not a secret. Weak but real passwords
+/// (`secret`, `mypassword`, `airflow`, `postgres`) are deliberately absent: a literal weak
+/// password is still a hardcoded password. Only stand-ins and the key names themselves are here.
 const PLACEHOLDER_WORDS: &[&str] = &[
     "password",
     "passwd",
     "pass",
     "pwd",
-    "secret",
     "token",
     "apikey",
     "api_key",
@@ -49,8 +50,6 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "login",
     "admin_password",
     "db_password",
-    "mypassword",
-    "my_password",
     "yourpassword",
     "your_password",
     // Type names: `password: bytes` in a class body or a signature is an annotation.
