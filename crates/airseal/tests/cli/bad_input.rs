@@ -2,11 +2,7 @@
 //! the other files are still scanned, and the exit code is 1 (findings), not 2.
 use std::fs;
 
-use crate::common::{ALNUM, airseal, json, random_string, stderr, write};
-
-fn github_token() -> String {
-    format!("ghp_{}Aa1", random_string(ALNUM, 33))
-}
+use crate::common::{airseal, github_token, json, stderr, write};
 
 #[test]
 fn every_kind_of_bad_input_is_a_warning_and_the_scan_goes_on() {

@@ -44,6 +44,11 @@ pub fn random_string(alphabet: &[u8], len: usize) -> String {
         .collect()
 }
 
+/// A random GitHub classic token (`ghp_` + 36), found by KEY200 wherever it is written.
+pub fn github_token() -> String {
+    format!("ghp_{}Aa1", random_string(ALNUM, 33))
+}
+
 pub const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /// A small project with one secret of each broad family, all random.

@@ -1,8 +1,4 @@
-use crate::common::{ALNUM, airseal, json, random_string, stderr, write};
-
-fn token() -> String {
-    format!("ghp_{}Aa1", random_string(ALNUM, 33))
-}
+use crate::common::{airseal, github_token as token, json, stderr, write};
 
 #[test]
 fn configuration_selects_ignores_excludes_and_allowlists() {
