@@ -186,13 +186,15 @@ struct WalkContext<'a> {
 
 impl WalkContext<'_> {
     fn display_path(&self, path: &Path) -> String {
-        let relative = if self.root_is_file {
-            path.to_path_buf()
-        } else {
-            path.strip_prefix(self.root)
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|_| path.to_path_buf())
-        };
+        // A file given as a root is shown as the user typed it; the root prefix (used to tell
+        // several directory roots apart) would otherwise repeat it: `a/x.py/a/x.py`.
+        if self.root_is_file {
+            return normalize(&path.to_string_lossy());
+        }
+        let relative = path
+            .strip_prefix(self.root)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| path.to_path_buf());
         format!(
             "{}{}",
             self.root_prefix,

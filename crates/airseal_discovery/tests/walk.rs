@@ -162,3 +162,18 @@ fn a_single_file_root_keeps_its_path_and_missing_roots_warn() {
     assert_eq!(warnings.len(), 1);
     assert!(warnings[0].path.ends_with("nope"));
 }
+
+#[test]
+fn a_file_root_among_several_roots_is_shown_once_not_doubled() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "dags/etl.py", b"x = 1\n");
+    write(root, "config/airflow.cfg", b"[core]\n");
+    let file = root.join("dags/etl.py");
+    let (files, _) = run(&file, |o| o.roots.push(root.join("config")));
+    let file_display = file.to_string_lossy().into_owned();
+    assert!(files.contains(&file_display), "{files:?}");
+    let config = format!("{}/airflow.cfg", root.join("config").display());
+    assert!(files.contains(&config), "{files:?}");
+    assert_eq!(files.len(), 2, "{files:?}");
+}
