@@ -8,7 +8,8 @@ use airseal_detectors::{DetectorSet, Rule, builtin_rules, load_rule_file};
 use airseal_discovery::{DEFAULT_MAX_FILE_SIZE, DiscoveryOptions};
 use airseal_engine::analyzers::CredentialAnalyzer;
 use airseal_engine::{Analyzer, Baseline, RuleSelection, ScanSettings, Scanner};
-use airseal_finding::{RuleMeta, Severity};
+use airseal_finding::{RuleCode, RuleMeta, Severity};
+use airseal_python::PythonAnalyzer;
 use anyhow::Context;
 
 use crate::args::ScanOptions;
@@ -34,6 +35,7 @@ pub fn credential_rules(config: &Config) -> anyhow::Result<Vec<Rule>> {
 pub fn all_rule_meta(config: &Config) -> anyhow::Result<Vec<RuleMeta>> {
     let detectors = DetectorSet::new(credential_rules(config)?)?;
     let mut rules = CredentialAnalyzer::new(detectors).rules();
+    rules.extend(PythonAnalyzer::new().rules());
     rules.sort_by(|a, b| a.code.cmp(&b.code));
     Ok(rules)
 }
@@ -72,7 +74,13 @@ pub fn scan_setup(options: &ScanOptions, baseline: Option<&Path>) -> anyhow::Res
         .filter(|rule| selection.is_enabled(&rule.meta.code))
         .collect();
     let detectors = DetectorSet::new(rules)?;
-    let analyzers: Vec<Box<dyn Analyzer>> = vec![Box::new(CredentialAnalyzer::new(detectors))];
+    let mut analyzers: Vec<Box<dyn Analyzer>> = vec![Box::new(CredentialAnalyzer::new(detectors))];
+    let python_enabled = PythonAnalyzer::codes()
+        .filter_map(|code| RuleCode::new(code).ok())
+        .any(|code| selection.is_enabled(&code));
+    if python_enabled {
+        analyzers.push(Box::new(PythonAnalyzer::new()));
+    }
 
     let baseline = baseline.map(Baseline::load).transpose()?;
     let settings = ScanSettings::new(selection, &config.allowlist, &config.stopwords, baseline)

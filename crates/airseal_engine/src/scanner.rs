@@ -147,8 +147,10 @@ impl Scanner {
         // Every secret any analyzer saw in this file, reported or not, is redacted in code frames.
         let secrets: Vec<_> = findings
             .iter()
+            .filter(|f| f.span_is_secret)
             .map(|f| f.location.start_byte..f.location.end_byte)
             .collect();
+        let findings = self.merge_overlapping(findings);
         for mut finding in findings {
             match self.verdict(file.bytes, &index, &finding) {
                 Verdict::Report => {
@@ -163,6 +165,41 @@ impl Scanner {
                 Verdict::Baselined => outcome.baselined += 1,
             }
         }
+    }
+
+    /// Keeps, of ranked findings whose spans overlap, only the highest rank (see
+    /// [`Finding::overlap_rank`]). Runs after rule selection and per-file ignores, so a rule the
+    /// user switched off never hides another rule's finding.
+    fn merge_overlapping(&self, findings: Vec<Finding>) -> Vec<Finding> {
+        let selection = &self.settings.selection;
+        let active = |f: &Finding| {
+            f.overlap_rank.is_some()
+                && selection.is_enabled(&f.code)
+                && !selection.is_ignored_in(&f.code, &f.path)
+        };
+        let ranked: Vec<(u8, usize, usize)> = findings
+            .iter()
+            .filter(|f| active(f))
+            .filter_map(|f| {
+                let rank = f.overlap_rank?;
+                Some((rank, f.location.start_byte, f.location.end_byte))
+            })
+            .collect();
+        if ranked.len() < 2 {
+            return findings;
+        }
+        findings
+            .into_iter()
+            .filter(|f| {
+                let Some(rank) = f.overlap_rank.filter(|_| active(f)) else {
+                    return true;
+                };
+                let (start, end) = (f.location.start_byte, f.location.end_byte);
+                !ranked
+                    .iter()
+                    .any(|&(other, s, e)| other > rank && s < end && start < e)
+            })
+            .collect()
     }
 
     fn verdict(&self, text: &[u8], index: &LineIndex, finding: &Finding) -> Verdict {

@@ -49,6 +49,15 @@ pub struct Finding {
     /// The finding's line with every secret on it redacted, for code frames. Filled in by the
     /// engine, which knows all the secrets in the file.
     pub source_line: Option<SourceLine>,
+    /// False when the span is code rather than a secret value (a `Variable.get` call at parse
+    /// time, an `os.environ` read): such a span is neither redacted in frames nor printed as a
+    /// secret.
+    pub span_is_secret: bool,
+    /// Findings that describe the same literal from different angles (a generic password rule,
+    /// an Airflow-aware argument rule, a provider-specific token rule) carry a rank; where two
+    /// ranked findings of one file overlap, only the higher rank is reported. `None`: never
+    /// merged.
+    pub overlap_rank: Option<u8>,
 }
 
 impl Finding {
@@ -60,7 +69,14 @@ impl Finding {
             confidence: Confidence::Medium,
             message: String::new(),
             fix: None,
+            span_is_secret: true,
+            overlap_rank: None,
         }
+    }
+
+    /// Whether the output formats may print the span as the finding's secret.
+    pub fn reports_secret(&self) -> bool {
+        self.span_is_secret
     }
 
     /// The secret as it may be printed: redacted, unless the user asked for `--show-secrets`.
@@ -92,9 +108,23 @@ pub struct FindingBuilder {
     confidence: Confidence,
     message: String,
     fix: Option<String>,
+    span_is_secret: bool,
+    overlap_rank: Option<u8>,
 }
 
 impl FindingBuilder {
+    /// Marks the span as code, not a secret value (see [`Finding::span_is_secret`]).
+    pub fn span_is_code(mut self) -> Self {
+        self.span_is_secret = false;
+        self
+    }
+
+    /// See [`Finding::overlap_rank`].
+    pub fn overlap_rank(mut self, rank: u8) -> Self {
+        self.overlap_rank = Some(rank);
+        self
+    }
+
     pub fn severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
         self
@@ -137,6 +167,8 @@ impl FindingBuilder {
             fingerprint,
             fix: self.fix,
             source_line: None,
+            span_is_secret: self.span_is_secret,
+            overlap_rank: self.overlap_rank,
         }
     }
 }

@@ -46,12 +46,16 @@ impl SourceLine {
         spans.sort_by_key(|s| s.start);
         let mut out = String::new();
         let mut cursor = range.start;
-        let mut highlight = 0..0;
+        // Where the finding's own span starts and ends in `out`, in characters. For a secret it
+        // is its redaction; for a code span (a call, a template) it is mapped through the plain
+        // text and any redactions inside it.
+        let target = secret.start.max(range.start)..secret.end.min(range.end);
+        let mut marks = Marks::default();
         for span in spans {
             if span.start < cursor {
                 continue; // overlapping secrets: the first one's redaction covers both
             }
-            push_lossy(&mut out, &text[cursor..span.start]);
+            push_plain(&mut out, text, cursor..span.start, &target, &mut marks);
             let start = out.chars().count();
             // Redact the whole secret, not only its part on this line.
             let whole = all_secrets
@@ -61,12 +65,28 @@ impl SourceLine {
                 .unwrap_or(span.clone());
             out.push_str(&redact(&text[whole]));
             let end = out.chars().count();
-            if span.start == secret.start.max(range.start) {
-                highlight = start..end;
+            if (span.start..span.end.max(span.start + 1)).contains(&target.start)
+                && marks.start.is_none()
+            {
+                marks.start = Some(start);
+            }
+            if target.end > span.start && target.end <= span.end && marks.end.is_none() {
+                marks.end = Some(end);
             }
             cursor = span.end;
         }
-        push_lossy(&mut out, &text[cursor.min(range.end)..range.end]);
+        push_plain(
+            &mut out,
+            text,
+            cursor.min(range.end)..range.end,
+            &target,
+            &mut marks,
+        );
+        let highlight = match (marks.start, marks.end) {
+            (Some(start), Some(end)) if end >= start => start..end,
+            (Some(start), _) => start..out.chars().count(),
+            _ => 0..0,
+        };
         let mut shown = truncate_around(SourceLine {
             line,
             text: out,
@@ -81,6 +101,46 @@ impl SourceLine {
         }
         shown
     }
+}
+
+/// Character positions of the finding's span in the shown line.
+#[derive(Default)]
+struct Marks {
+    start: Option<usize>,
+    end: Option<usize>,
+}
+
+/// Pushes unredacted text, noting where the finding's span starts or ends inside it.
+fn push_plain(
+    out: &mut String,
+    text: &[u8],
+    plain: Range<usize>,
+    target: &Range<usize>,
+    marks: &mut Marks,
+) {
+    let mut from = plain.start;
+    for (position, is_start) in [(target.start, true), (target.end, false)] {
+        if position < from || position > plain.end {
+            continue;
+        }
+        let already = if is_start {
+            marks.start.is_some()
+        } else {
+            marks.end.is_some()
+        };
+        if already {
+            continue;
+        }
+        push_lossy(out, &text[from..position]);
+        from = position;
+        let here = out.chars().count();
+        if is_start {
+            marks.start = Some(here);
+        } else {
+            marks.end = Some(here);
+        }
+    }
+    push_lossy(out, &text[from..plain.end]);
 }
 
 fn push_lossy(out: &mut String, bytes: &[u8]) {
@@ -121,6 +181,22 @@ fn truncate_around(line: SourceLine) -> SourceLine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_code_span_is_highlighted_in_place_and_secrets_inside_it_stay_redacted() {
+        let text = b"x = connect(password='AKIAQYLPMN5HFIQR7Q2X') # end\n";
+        let index = LineIndex::new(text);
+        // The code span is the whole call; the secret inside it is redacted.
+        let line = SourceLine::redacted(text, &index, 4..44, &[22..42]);
+        assert_eq!(line.text, "x = connect(password='AKIA…7Q2X') # end");
+        let shown: String = line
+            .text
+            .chars()
+            .skip(line.highlight.start)
+            .take(line.highlight.len())
+            .collect();
+        assert_eq!(shown, "connect(password='AKIA…7Q2X')");
+    }
 
     #[test]
     fn every_secret_on_the_line_is_redacted() {

@@ -48,3 +48,22 @@ impl Format {
         }
     }
 }
+
+/// A finding's message followed by its secret as the output may show it (`"{message}{open}{secret}{close}"`),
+/// or the message alone when the finding's span is code rather than a secret.
+pub(crate) fn message_with_secret(
+    finding: &airseal_finding::Finding,
+    show_secrets: bool,
+    open: &str,
+    close: &str,
+) -> String {
+    if finding.reports_secret() {
+        format!(
+            "{}{open}{}{close}",
+            finding.message,
+            finding.secret_for_output(show_secrets)
+        )
+    } else {
+        finding.message.clone()
+    }
+}

@@ -38,8 +38,22 @@ impl Analyzer for CredentialAnalyzer {
             let builder = Finding::builder(meta.code.clone(), meta.name.clone())
                 .severity(meta.severity)
                 .confidence(meta.confidence)
-                .message(format!("{} in plain text", meta.summary));
+                .message(format!("{} in plain text", meta.summary))
+                .overlap_rank(credential_rank(&meta.code));
             out.report(builder, detection.secret);
         }
+    }
+}
+
+/// Rank among findings on the same literal (see `Finding::overlap_rank`): the generic password
+/// rules (`KEY9xx`) and the URI rules (`KEY6xx`) say less than an Airflow-aware finding on the same
+/// text; a provider-specific rule (an AWS key, a Slack token) says more than a generic
+/// "hardcoded secret argument", but less than a rule about how Airflow uses it.
+pub fn credential_rank(code: &airseal_finding::RuleCode) -> u8 {
+    let code = code.as_str();
+    if code.starts_with("KEY9") || code.starts_with("KEY6") {
+        10
+    } else {
+        30
     }
 }

@@ -26,9 +26,8 @@ impl Reporter for GithubReporter {
                 l.end_column,
                 escape_property(&format!("{} {}", finding.code, finding.name)),
                 escape_data(&format!(
-                    "{} ({}) [{}]",
-                    finding.message,
-                    finding.secret_for_output(report.show_secrets),
+                    "{} [{}]",
+                    crate::message_with_secret(finding, report.show_secrets, " (", ")"),
                     finding.severity
                 )),
             )?;

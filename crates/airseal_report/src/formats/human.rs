@@ -56,7 +56,7 @@ fn write_finding(out: &mut dyn Write, finding: &Finding, show_secrets: bool) -> 
         let carets = "^".repeat(source.highlight.len().max(1));
         writeln!(out, "{DIM}{gutter} |{DIM:#} {pad}{style}{carets}{style:#}")?;
     }
-    if show_secrets {
+    if show_secrets && finding.reports_secret() {
         writeln!(out, "  secret: {}", finding.secret_for_output(true))?;
     }
     if let Some(fix) = &finding.fix {

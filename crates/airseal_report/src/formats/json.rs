@@ -54,7 +54,7 @@ pub(crate) fn finding_json(finding: &Finding, show_secrets: bool) -> Value {
         "end_byte": location.end_byte,
         "message": finding.message,
         "fingerprint": finding.fingerprint.as_str(),
-        "secret": finding.secret_for_output(show_secrets),
+        "secret": finding.reports_secret().then(|| finding.secret_for_output(show_secrets)),
         "fix": finding.fix,
     })
 }

@@ -31,10 +31,11 @@ impl Reporter for JunitReporter {
             for finding in findings {
                 let l = &finding.location;
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                status.set_message(format!(
-                    "{} ({})",
-                    finding.message,
-                    finding.secret_for_output(report.show_secrets)
+                status.set_message(crate::message_with_secret(
+                    finding,
+                    report.show_secrets,
+                    " (",
+                    ")",
                 ));
                 status.set_type(finding.severity.as_str());
                 status.set_description(format!(

@@ -76,11 +76,7 @@ impl Reporter for SarifReporter {
                     "ruleId": finding.code.as_str(),
                     "level": level(finding.severity),
                     "message": {
-                        "text": format!(
-                            "{}: {}",
-                            finding.message,
-                            finding.secret_for_output(report.show_secrets)
-                        )
+                        "text": crate::message_with_secret(finding, report.show_secrets, ": ", "")
                     },
                     "locations": [{
                         "physicalLocation": {

@@ -1,0 +1,130 @@
+//! The registry of `DAG###` rules: one [`RuleSpec`] per file in `rules/`, whose `//!` doc comment
+//! (What it does / Why is this bad? / Example / How to fix) is the rule's user documentation.
+
+use airseal_finding::{Confidence, RuleCode, RuleMeta, Severity};
+
+use crate::rules;
+
+/// A rule's fixed facts; the documentation is the rule file's own doc comment.
+pub struct RuleSpec {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    /// See `Finding::overlap_rank`: rules about a literal secret merge with the credential
+    /// rules on the same span.
+    pub overlap_rank: Option<u8>,
+    pub references: &'static [&'static str],
+    /// The rule file's source, for its `//!` documentation.
+    pub source: &'static str,
+}
+
+/// Every rule, in code order. Codes are stable: a retired rule's code is never reused.
+pub const RULES: &[&RuleSpec] = &[
+    &rules::dag001_hardcoded_secret_argument::RULE,
+    &rules::dag002_hardcoded_secret_assignment::RULE,
+    &rules::dag003_connection_in_code::RULE,
+    &rules::dag004_credentials_in_uri::RULE,
+    &rules::dag005_secret_from_environment::RULE,
+    &rules::dag006_variable_get_at_parse_time::RULE,
+    &rules::dag007_secret_in_template::RULE,
+    &rules::dag008_variable_name_not_masked::RULE,
+    &rules::dag009_secret_logged::RULE,
+    &rules::dag010_secret_in_task_environment::RULE,
+    &rules::dag011_cloud_client_literal_keys::RULE,
+    &rules::dag900_syntax_error::RULE,
+];
+
+impl RuleSpec {
+    /// The rule's metadata, with its documentation split out of the doc comment.
+    pub fn meta(&self) -> RuleMeta {
+        let doc = DocSections::parse(self.source);
+        RuleMeta {
+            code: RuleCode::new(self.code).unwrap_or_else(|_| panic!("invalid code {}", self.code)),
+            name: self.name.to_owned(),
+            summary: self.summary.to_owned(),
+            severity: self.severity,
+            confidence: self.confidence,
+            what_it_does: doc.what_it_does,
+            why_bad: doc.why_bad,
+            how_to_fix: doc.how_to_fix,
+            example: doc.example,
+            references: self.references.iter().map(|r| (*r).to_owned()).collect(),
+            origin: "builtin".to_owned(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct DocSections {
+    what_it_does: String,
+    why_bad: String,
+    example: String,
+    how_to_fix: String,
+}
+
+impl DocSections {
+    /// Splits the leading `//!` lines at their `## ` headings. The example's code fence is
+    /// dropped: the reference adds its own.
+    fn parse(source: &str) -> Self {
+        let mut sections = DocSections::default();
+        let mut current: Option<&mut String> = None;
+        for line in source.lines() {
+            let Some(text) = line.strip_prefix("//!") else {
+                break;
+            };
+            let text = text.strip_prefix(' ').unwrap_or(text);
+            if let Some(heading) = text.strip_prefix("## ") {
+                current = match heading.trim() {
+                    "What it does" => Some(&mut sections.what_it_does),
+                    "Why is this bad?" => Some(&mut sections.why_bad),
+                    "Example" => Some(&mut sections.example),
+                    "How to fix" => Some(&mut sections.how_to_fix),
+                    _ => None,
+                };
+                continue;
+            }
+            if let Some(section) = current.as_deref_mut() {
+                if text.starts_with("```") {
+                    continue;
+                }
+                section.push_str(text);
+                section.push('\n');
+            }
+        }
+        for s in [
+            &mut sections.what_it_does,
+            &mut sections.why_bad,
+            &mut sections.example,
+            &mut sections.how_to_fix,
+        ] {
+            *s = s.trim().to_owned();
+        }
+        sections
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_is_fully_documented_and_codes_are_unique_and_sorted() {
+        let mut previous = "";
+        for rule in RULES {
+            let meta = rule.meta();
+            assert!(rule.code > previous, "{} out of order", rule.code);
+            previous = rule.code;
+            assert!(rule.code.starts_with("DAG"));
+            for (section, text) in [
+                ("What it does", &meta.what_it_does),
+                ("Why is this bad?", &meta.why_bad),
+                ("Example", &meta.example),
+                ("How to fix", &meta.how_to_fix),
+            ] {
+                assert!(!text.is_empty(), "{} lacks `{section}`", rule.code);
+            }
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! Strings whose value is known without running the code: literals, implicit and `+`
+//! concatenations, f-strings whose parts are all constant, and `%` / `.format` of constants;
+//! and the test of whether such a value is a credential or something else (a placeholder, a
+//! template, a path, a reference to a secret elsewhere).
+
+use airseal_detectors::looks_like_placeholder;
+use ruff_python_ast::{Expr, InterpolatedStringElement, Operator};
+use ruff_text_size::Ranged;
+
+/// The value of `expr` if it is a string constant, or `None`.
+pub fn static_string(expr: &Expr) -> Option<String> {
+    static_string_depth(expr, 0)
+}
+
+fn static_string_depth(expr: &Expr, depth: usize) -> Option<String> {
+    // Deeply nested concatenations are generated code, not a hardcoded password.
+    if depth > 32 {
+        return None;
+    }
+    match expr {
+        Expr::StringLiteral(literal) => Some(literal.value.to_str().to_owned()),
+        Expr::FString(fstring) => {
+            let mut out = String::new();
+            for part in fstring.value.iter() {
+                match part {
+                    ruff_python_ast::FStringPart::Literal(literal) => out.push_str(literal),
+                    ruff_python_ast::FStringPart::FString(f) => {
+                        for element in f.elements.iter() {
+                            match element {
+                                InterpolatedStringElement::Literal(l) => out.push_str(&l.value),
+                                InterpolatedStringElement::Interpolation(i) => {
+                                    if i.format_spec.is_some() {
+                                        return None;
+                                    }
+                                    out.push_str(&static_string_depth(&i.expression, depth + 1)?);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Some(out)
+        }
+        Expr::BinOp(binop) => match binop.op {
+            Operator::Add => {
+                let left = static_string_depth(&binop.left, depth + 1)?;
+                let right = static_string_depth(&binop.right, depth + 1)?;
+                Some(left + &right)
+            }
+            Operator::Mod => {
+                let template = static_string_depth(&binop.left, depth + 1)?;
+                let args: Vec<String> = match &*binop.right {
+                    Expr::Tuple(tuple) => tuple
+                        .elts
+                        .iter()
+                        .map(|e| static_scalar(e, depth + 1))
+                        .collect::<Option<_>>()?,
+                    other => vec![static_scalar(other, depth + 1)?],
+                };
+                percent_format(&template, &args)
+            }
+            _ => None,
+        },
+        Expr::Call(call) => {
+            // "...".format(constants)
+            let Expr::Attribute(attr) = &*call.func else {
+                return None;
+            };
+            if attr.attr.as_str() != "format" || !call.arguments.keywords.is_empty() {
+                return None;
+            }
+            let template = static_string_depth(&attr.value, depth + 1)?;
+            let args: Vec<String> = call
+                .arguments
+                .args
+                .iter()
+                .map(|e| static_scalar(e, depth + 1))
+                .collect::<Option<_>>()?;
+            brace_format(&template, &args)
+        }
+        _ => None,
+    }
+}
+
+fn static_scalar(expr: &Expr, depth: usize) -> Option<String> {
+    match expr {
+        Expr::NumberLiteral(_) => None.or_else(|| number_text(expr)),
+        _ => static_string_depth(expr, depth),
+    }
+}
+
+fn number_text(expr: &Expr) -> Option<String> {
+    let Expr::NumberLiteral(n) = expr else {
+        return None;
+    };
+    match &n.value {
+        ruff_python_ast::Number::Int(i) => Some(i.to_string()),
+        _ => None,
+    }
+}
+
+/// `%s` / `%d` / `%r` substitution; `None` for anything fancier.
+fn percent_format(template: &str, args: &[String]) -> Option<String> {
+    let mut out = String::new();
+    let mut args = args.iter();
+    let mut chars = template.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            '%' => out.push('%'),
+            's' | 'd' | 'r' | 'i' => out.push_str(args.next()?),
+            _ => return None,
+        }
+    }
+    args.next().is_none().then_some(out)
+}
+
+/// `{}` / `{0}` substitution; `None` for named fields or format specs.
+fn brace_format(template: &str, args: &[String]) -> Option<String> {
+    let mut out = String::new();
+    let mut next = 0;
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            '{' => {
+                let mut field = String::new();
+                loop {
+                    match chars.next()? {
+                        '}' => break,
+                        c => field.push(c),
+                    }
+                }
+                let index = if field.is_empty() {
+                    next += 1;
+                    next - 1
+                } else {
+                    field.parse::<usize>().ok()?
+                };
+                out.push_str(args.get(index)?);
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+/// Authorization schemes stripped before judging a header value.
+const AUTH_SCHEMES: &[&str] = &[
+    "bearer ", "basic ", "token ", "bot ", "apikey ", "key ", "sso-key ",
+];
+
+/// What a constant bound to a sensitive name is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// A credential: report it.
+    Credential,
+    /// Empty, a placeholder, a template, a path, a reference: not a hardcoded secret.
+    NotASecret,
+}
+
+/// Judges a constant bound to a sensitive name. No entropy test: `"root"` and `"1234"` are
+/// hardcoded passwords too; only values that are plainly not a secret are let through.
+pub fn classify_value(value: &str) -> ValueKind {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return ValueKind::NotASecret;
+    }
+    let lower = trimmed.to_ascii_lowercase();
+    let credential = AUTH_SCHEMES
+        .iter()
+        .find_map(|scheme| lower.strip_prefix(scheme).map(|_| &trimmed[scheme.len()..]))
+        .map(str::trim)
+        .unwrap_or(trimmed);
+    if credential.is_empty() || is_not_a_secret(credential) {
+        return ValueKind::NotASecret;
+    }
+    ValueKind::Credential
+}
+
+fn is_not_a_secret(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "true" | "false" | "none" | "null" | "yes" | "no" | "on" | "off" | "required" | "optional"
+    ) {
+        return true;
+    }
+    // Templates and interpolations: Jinja, shell/compose, str.format, %-style.
+    if value.contains("{{") || value.contains("{%") || value.contains("${") {
+        return true;
+    }
+    if value.starts_with('{') && value.ends_with('}') && !value.contains(' ') {
+        return true;
+    }
+    if value.starts_with("%(") || value == "%s" {
+        return true;
+    }
+    if looks_like_placeholder(value.as_bytes()) {
+        return true;
+    }
+    // An environment variable's name (`"DB_PASSWORD"`), not its value.
+    if is_env_name(value) {
+        return true;
+    }
+    // References to a secret kept elsewhere.
+    if lower.starts_with("arn:aws:")
+        || lower.starts_with("airflow/")
+        || lower.starts_with("projects/")
+        || lower.starts_with("secret/")
+        || lower.starts_with("vault:")
+        || lower.starts_with("env:")
+        || lower.starts_with("file:")
+    {
+        return true;
+    }
+    // File paths (a key file, a password file).
+    if value.starts_with('/') || value.starts_with("./") || value.starts_with("~/") {
+        return true;
+    }
+    if !value.contains(' ')
+        && [
+            ".json", ".pem", ".key", ".txt", ".p12", ".pfx", ".crt", ".yaml", ".yml", ".cfg",
+        ]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+    {
+        return true;
+    }
+    // Plain URLs without credentials (a token endpoint).
+    if (lower.starts_with("http://") || lower.starts_with("https://")) && !value.contains('@') {
+        return true;
+    }
+    // Prose: labels, prompts, help texts, log messages.
+    if value.split_whitespace().count() >= 3 {
+        return true;
+    }
+    false
+}
+
+/// `DB_PASSWORD`, `AWS_SECRET_ACCESS_KEY`: upper-case words joined by `_`.
+pub fn is_env_name(value: &str) -> bool {
+    let mut parts = value.split('_');
+    let first_ok = parts
+        .next()
+        .is_some_and(|p| p.chars().next().is_some_and(|c| c.is_ascii_uppercase()));
+    first_ok
+        && value.contains('_')
+        && value.split('_').all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        })
+}
+
+/// The byte range of `expr` in the source.
+pub fn span(expr: &impl Ranged) -> std::ops::Range<usize> {
+    let range = expr.range();
+    range.start().to_usize()..range.end().to_usize()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ruff_python_parser::parse_expression;
+
+    fn eval(source: &str) -> Option<String> {
+        let parsed = parse_expression(source).ok()?;
+        static_string(&parsed.syntax().body)
+    }
+
+    #[test]
+    fn evaluates_constant_strings() {
+        assert_eq!(eval("'a' 'b'").as_deref(), Some("ab"));
+        assert_eq!(eval("'a' + 'b' + 'c'").as_deref(), Some("abc"));
+        assert_eq!(eval("f'x{\"y\"}z'").as_deref(), Some("xyz"));
+        assert_eq!(eval("'%s:%s' % ('u', 'p')").as_deref(), Some("u:p"));
+        assert_eq!(eval("'{}-{0}'.format('a')").as_deref(), Some("a-a"));
+        assert_eq!(eval("'Bearer ' + token"), None);
+        assert_eq!(eval("f'{token}'"), None);
+        assert_eq!(eval("'%(x)s' % d"), None);
+    }
+
+    #[test]
+    fn weak_passwords_are_credentials_placeholders_are_not() {
+        for v in ["root", "1234", "blerg", "Bearer abc.def.ghi", "s3cr3t!"] {
+            assert_eq!(classify_value(v), ValueKind::Credential, "{v}");
+        }
+        for v in [
+            "",
+            "{{ var.value.pw }}",
+            "${DB_PASSWORD}",
+            "DB_PASSWORD",
+            "/run/secrets/db",
+            "key.json",
+            "https://oauth2.googleapis.com/token",
+            "Enter your password here",
+            "airflow/connections/warehouse",
+            "Bearer ",
+            "true",
+            "<your-password>",
+        ] {
+            assert_eq!(classify_value(v), ValueKind::NotASecret, "{v}");
+        }
+    }
+}
