@@ -187,7 +187,8 @@ mod tests {
         let text = b"x = connect(password='AKIAQYLPMN5HFIQR7Q2X') # end\n";
         let index = LineIndex::new(text);
         // The code span is the whole call; the secret inside it is redacted.
-        let line = SourceLine::redacted(text, &index, 4..44, &[22..42]);
+        let secret = 22..42;
+        let line = SourceLine::redacted(text, &index, 4..44, std::slice::from_ref(&secret));
         assert_eq!(line.text, "x = connect(password='AKIA…7Q2X') # end");
         let shown: String = line
             .text

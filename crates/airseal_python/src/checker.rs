@@ -93,6 +93,9 @@ pub struct Checker<'a> {
     scopes: Vec<Scope>,
     /// How many operator / DAG constructor argument lists enclose the current node.
     constructor_depth: usize,
+    /// For each call whose arguments enclose the current node, innermost last: whether it is
+    /// an operator / DAG constructor.
+    call_arguments: Vec<bool>,
     reported: HashSet<(&'static str, Range<usize>)>,
     /// The name the current expression is bound to: an assignment target, a keyword, a dict
     /// key. Used to name the connection to create for a URI.
@@ -112,6 +115,7 @@ impl<'a> Checker<'a> {
                 bindings: HashMap::new(),
             }],
             constructor_depth: 0,
+            call_arguments: Vec::new(),
             reported: HashSet::new(),
             name_hint: None,
             reports: Vec::new(),
@@ -130,6 +134,14 @@ impl<'a> Checker<'a> {
 
     pub fn in_constructor_arguments(&self) -> bool {
         self.constructor_depth > 0
+    }
+
+    /// Whether the current node is an argument of a call that is not an operator (a driver's
+    /// `connect(...)`, `requests.get(...)`): such a string is never rendered by Jinja.
+    pub fn in_plain_call_arguments(&self) -> bool {
+        self.call_arguments
+            .last()
+            .is_some_and(|constructor| !constructor)
     }
 
     /// Text of the source at `range`.
@@ -270,7 +282,9 @@ impl<'a> Checker<'a> {
 
     fn env_source(&self, name: &Expr) -> Option<SecretSource> {
         let name = static_string(name)?;
-        is_sensitive_name(&name).then_some(SecretSource::Environment { name })
+        // `AIRFLOW_CONN_*` holds a whole connection URI, password included.
+        let secret = is_sensitive_name(&name) || name.starts_with("AIRFLOW_CONN_");
+        secret.then_some(SecretSource::Environment { name })
     }
 
     /// Whether `expr` is a connection object: a name bound to a connection lookup, or the
@@ -362,7 +376,9 @@ impl<'a> Checker<'a> {
         });
         // A function's body is not inside the constructor call that mentions it.
         let depth = std::mem::take(&mut self.constructor_depth);
+        let calls = std::mem::take(&mut self.call_arguments);
         self.visit_body(&function.body);
+        self.call_arguments = calls;
         self.constructor_depth = depth;
         self.scopes.pop();
     }
@@ -446,7 +462,9 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 if constructor {
                     self.constructor_depth += 1;
                 }
+                self.call_arguments.push(constructor);
                 self.visit_arguments(&call.arguments);
+                self.call_arguments.pop();
                 if constructor {
                     self.constructor_depth -= 1;
                 }

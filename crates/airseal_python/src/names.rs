@@ -332,13 +332,14 @@ pub fn is_sensitive_name(name: &str) -> bool {
 pub fn secret_word(name: &str) -> &'static str {
     let words = words(name);
     let has = |w: &[&str]| words.iter().any(|x| w.contains(&x.as_str()));
-    if has(&[
-        "password", "passwd", "passwort", "pass", "pwd", "pw", "passcode",
-    ]) {
-        "password"
-    } else if has(&["passphrase"]) {
+    let any = |f: &dyn Fn(&str) -> bool| words.iter().any(|x| f(x));
+    if has(&["passphrase"]) {
         "passphrase"
-    } else if has(&["token", "bearer", "sastoken"]) {
+    } else if has(&["pw", "passcode"])
+        || any(&|w| w.contains("passw") || w.ends_with("pass") || w.ends_with("pwd"))
+    {
+        "password"
+    } else if any(&|w| w.ends_with("token")) || has(&["bearer"]) {
         "token"
     } else if has(&["apikey"]) || words.windows(2).any(|w| w[0] == "api" && w[1] == "key") {
         "api_key"

@@ -68,16 +68,14 @@ pub fn check_call(checker: &mut Checker<'_>, call: &ExprCall) {
     // Connection(conn_id, conn_type, description, host, login, password, schema, port, extra, uri)
     if let Some(password) = argument(call, 5, "password") {
         match static_string(password) {
-            Some(value) => {
-                if classify_value(&value) == ValueKind::Credential {
-                    checker.report(
-                        &RULE,
-                        expr_span(password),
-                        format!("{label} is built in DAG code with a hardcoded password"),
-                        fix.clone(),
-                        true,
-                    );
-                }
+            Some(value) if classify_value(&value) == ValueKind::Credential => {
+                checker.report(
+                    &RULE,
+                    expr_span(password),
+                    format!("{label} is built in DAG code with a hardcoded password"),
+                    fix.clone(),
+                    true,
+                );
             }
             None if !matches!(password, Expr::NoneLiteral(_)) => {
                 checker.report(
@@ -88,7 +86,7 @@ pub fn check_call(checker: &mut Checker<'_>, call: &ExprCall) {
                     false,
                 );
             }
-            None => {}
+            _ => {}
         }
     }
     if let Some(uri) = argument(call, 9, "uri")

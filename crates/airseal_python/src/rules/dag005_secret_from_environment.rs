@@ -77,7 +77,7 @@ pub fn check_call(checker: &mut Checker<'_>, call: &ExprCall) {
     let Some(name) = semantic::env_read_name(&checker.imports, call).and_then(static_string) else {
         return;
     };
-    if is_sensitive_name(&name) {
+    if is_secret_env_name(&name) {
         report(checker, &name, node_span(call));
     }
 }
@@ -91,7 +91,12 @@ pub fn check_subscript(checker: &mut Checker<'_>, subscript: &ExprSubscript) {
     else {
         return;
     };
-    if is_sensitive_name(&name) {
+    if is_secret_env_name(&name) {
         report(checker, &name, node_span(subscript));
     }
+}
+
+/// A secret-like name, or `AIRFLOW_CONN_*` (a whole connection URI, password included).
+fn is_secret_env_name(name: &str) -> bool {
+    is_sensitive_name(name) || name.starts_with("AIRFLOW_CONN_")
 }

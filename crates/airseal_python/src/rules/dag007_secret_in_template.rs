@@ -3,7 +3,8 @@
 //! `{{ conn.<id>.password }}`, `{{ conn.<id>.get_password() }}`, `{{ conn.<id>.get_uri() }}`,
 //! `{{ conn.<id>.extra_dejson.<sensitive key> }}`, `{{ var.value.<sensitive name> }}` and
 //! `{{ var.json.<...>.<sensitive key> }}` — typically in a `bash_command`, an `sql`, a pod's
-//! `arguments` or an HTTP `data`.
+//! `arguments` or an HTTP `data`. Strings passed straight to a call that is not an operator
+//! (`psycopg2.connect(password="{{ ... }}")`) are never rendered and are not reported.
 //! ## Why is this bad?
 //! Airflow stores every rendered templated field in the metadata database
 //! (`rendered_task_instance_fields`) and shows it in the web UI's "Rendered Template" tab to
@@ -75,7 +76,7 @@ fn sensitive(name: &str) -> bool {
 pub fn check_string(checker: &mut Checker<'_>, expr: &Expr) {
     let range = expr_span(expr);
     let text = checker.text(range.clone());
-    if !text.contains("{{") {
+    if !text.contains("{{") || checker.in_plain_call_arguments() {
         return;
     }
     let (Some(block_re), Some(conn_re), Some(var_re)) =

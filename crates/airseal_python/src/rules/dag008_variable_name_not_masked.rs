@@ -69,6 +69,12 @@ fn check_value(checker: &mut Checker<'_>, sink: &str, value: &Expr) {
     if let Some((SecretSource::Variable { key: Some(key) }, at)) = checker.secret_source(value)
         && !masker_hides(&key)
     {
+        // A name like `db_password` that holds the Variable was reported where it was assigned.
+        if let Expr::Name(name) = at
+            && is_sensitive_name(name.id.as_str())
+        {
+            return;
+        }
         // On the key literal when the call is right here, else on the name that holds it.
         let span = match at {
             Expr::Call(call) => call

@@ -67,9 +67,17 @@ pub fn check_call<'a>(checker: &mut Checker<'a>, call: &'a ExprCall) {
         checker.report(
             &RULE,
             span,
-            format!("{what} written to the log by `{callee}`"),
+            format!("{} written to the log by `{callee}`", capitalized(&what)),
             "Do not log the secret: log the connection id, host or login instead. The masker hides only exact registered values, and nothing at parse time.".to_owned(),
             false,
         );
     }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

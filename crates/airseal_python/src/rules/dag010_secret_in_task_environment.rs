@@ -100,7 +100,12 @@ pub fn check_call<'a>(checker: &mut Checker<'a>, call: &'a ExprCall) {
     let Some(Expr::Dict(dict)) = semantic::keyword(call, argument) else {
         return;
     };
-    let what = format!("{} `{argument}`", last_segment(&qualified));
+    let operator = last_segment(&qualified);
+    let what = if operator.chars().next().is_some_and(char::is_uppercase) {
+        format!("{operator} `{argument}`")
+    } else {
+        format!("`@task.{operator}` `{argument}`")
+    };
     for item in &dict.items {
         let Some(name) = item.key.as_ref().and_then(static_string) else {
             continue;

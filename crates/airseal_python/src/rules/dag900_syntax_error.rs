@@ -65,21 +65,21 @@ fn short_quotes_only(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut chars = message.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        if matches!(c, '`' | '\'') {
-            if let Some(close) = message[i + 1..].find(c) {
-                let inner = &message[i + 1..i + 1 + close];
-                out.push(c);
-                out.push_str(if inner.chars().count() <= 3 {
-                    inner
-                } else {
-                    "…"
-                });
-                out.push(c);
-                while chars.peek().is_some_and(|&(j, _)| j <= i + 1 + close) {
-                    chars.next();
-                }
-                continue;
+        if matches!(c, '`' | '\'')
+            && let Some(close) = message[i + 1..].find(c)
+        {
+            let inner = &message[i + 1..i + 1 + close];
+            out.push(c);
+            out.push_str(if inner.chars().count() <= 3 {
+                inner
+            } else {
+                "…"
+            });
+            out.push(c);
+            while chars.peek().is_some_and(|&(j, _)| j <= i + 1 + close) {
+                chars.next();
             }
+            continue;
         }
         out.push(c);
     }

@@ -148,7 +148,7 @@ mod tests {
     fn connection_ids_from_names_and_hosts() {
         assert_eq!(
             suggest_conn_id(Some("WAREHOUSE_DB_URI"), None).as_deref(),
-            Some("warehouse_db")
+            Some("warehouse")
         );
         assert_eq!(
             suggest_conn_id(Some("uri"), Some("warehouse.internal")).as_deref(),
