@@ -212,12 +212,33 @@ impl<'a> Checker<'a> {
             Expr::BinOp(b) => vec![&*b.left, &*b.right],
             Expr::Tuple(t) => t.elts.iter().collect(),
             Expr::Call(call) => {
-                // "...".format(x), str(x), json.dumps(x), base64.b64encode(x)
+                // Only calls that pass the value through: "...".format(x), str(x),
+                // json.dumps(x), base64.b64encode(x). `redact(x)`, `len(x)`, `hash(x)` do not.
+                let transparent = matches!(
+                    self.imports.last_name(&call.func),
+                    Some(
+                        "format"
+                            | "str"
+                            | "repr"
+                            | "encode"
+                            | "decode"
+                            | "strip"
+                            | "dumps"
+                            | "b64encode"
+                            | "urlsafe_b64encode"
+                            | "quote"
+                            | "quote_plus"
+                            | "urlencode"
+                            | "join"
+                            | "bytes"
+                    )
+                );
+                if !transparent {
+                    return None;
+                }
                 let mut v: Vec<&Expr> = call.arguments.args.iter().collect();
                 v.extend(call.arguments.keywords.iter().map(|k| &k.value));
-                if let Expr::Attribute(a) = &*call.func
-                    && matches!(a.attr.as_str(), "format" | "encode" | "strip")
-                {
+                if let Expr::Attribute(a) = &*call.func {
                     v.push(&a.value);
                 }
                 v
@@ -476,6 +497,21 @@ impl<'a> Visitor<'a> for Checker<'a> {
             Expr::Dict(dict) => {
                 rules::dag001_hardcoded_secret_argument::check_dict(self, dict);
                 rules::dag008_variable_name_not_masked::check_dict(self, dict);
+                // Each value is bound to its key: the hint for nested dicts and URIs.
+                for item in &dict.items {
+                    if let Some(key) = &item.key {
+                        self.visit_expr(key);
+                    }
+                    let hint = item
+                        .key
+                        .as_ref()
+                        .and_then(static_string)
+                        .or_else(|| self.name_hint.clone());
+                    let saved = std::mem::replace(&mut self.name_hint, hint);
+                    self.visit_expr(&item.value);
+                    self.name_hint = saved;
+                }
+                return;
             }
             Expr::Compare(compare) => {
                 rules::dag002_hardcoded_secret_assignment::check_compare(self, compare);
@@ -515,7 +551,7 @@ fn is_extra_dejson(expr: &Expr) -> bool {
 
 fn extra_source(key: Option<&Expr>) -> Option<SecretSource> {
     let key = static_string(key?)?;
-    (is_sensitive_name(&key) || masker_hides(&key)).then_some(SecretSource::ConnectionExtra { key })
+    is_sensitive_name(&key).then_some(SecretSource::ConnectionExtra { key })
 }
 
 /// Imports anywhere in the module, so a name used above its import still resolves.

@@ -229,6 +229,7 @@ const REFERENCE_SUFFIXES: &[&str] = &[
     "attribute",
     "arg",
     "info",
+    "intent",
 ];
 
 /// A first word that makes the name a flag or an action: `is_password_set`, `get_token`,
@@ -287,8 +288,9 @@ fn is_secret_word(word: &str) -> bool {
     if SECRET_WORDS.contains(&word) {
         return true;
     }
-    // Collections of secrets (`secrets=[Secret(...)]`) are not a secret value themselves.
-    if word == "secrets" || word == "tokens" {
+    // Collections of secrets (`secrets=[Secret(...)]`) are not a secret value themselves, nor is
+    // a secrets manager.
+    if word.contains("secrets") || word == "tokens" {
         return false;
     }
     let inside = ["password", "passwd", "passphrase", "apikey"]
@@ -303,9 +305,9 @@ fn is_secret_word(word: &str) -> bool {
 /// Whether a name (keyword, dict key, variable, Variable key, env var) holds a credential.
 pub fn is_sensitive_name(name: &str) -> bool {
     let words = words(name);
-    let Some(last) = words.last() else {
+    if words.is_empty() {
         return false;
-    };
+    }
     let secret_at = |i: usize| {
         is_secret_word(&words[i])
             || (i > 0
@@ -316,15 +318,36 @@ pub fn is_sensitive_name(name: &str) -> bool {
     let Some(found) = (0..words.len()).rev().find(|&i| secret_at(i)) else {
         return false;
     };
-    // `api_key` ends on a sensitive pair whose last word ("key") is also a reference suffix.
-    let ends_on_secret = found == words.len() - 1;
-    if !ends_on_secret && REFERENCE_SUFFIXES.contains(&last.as_str()) {
+    // `api_key` ends on a sensitive pair whose last word ("key") is also a reference suffix;
+    // `token_expires_at_ms` and `password_file_path` have one after the secret word.
+    if words[found + 1..]
+        .iter()
+        .any(|w| REFERENCE_SUFFIXES.contains(&w.as_str()))
+    {
         return false;
     }
     if words.len() > 1 && REFERENCE_PREFIXES.contains(&words[0].as_str()) && found > 0 {
         return false;
     }
     true
+}
+
+/// Whether a word names something about a secret rather than the secret (`id`, `name`, `path`).
+pub fn is_reference_word(word: &str) -> bool {
+    REFERENCE_SUFFIXES.contains(&word)
+}
+
+/// Names of connection strings (`dsn`, `conn_str`, `connection_string`, `*_uri`): their value
+/// is a secret only when it carries credentials.
+pub fn is_connection_string_name(name: &str) -> bool {
+    let words = words(name);
+    words.iter().any(|w| w == "dsn")
+        || words.windows(2).any(|w| {
+            matches!(
+                (w[0].as_str(), w[1].as_str()),
+                ("connection", "string") | ("conn", "str")
+            )
+        })
 }
 
 /// The secret word a name is about, for messages and suggested names (`password`, `token`,

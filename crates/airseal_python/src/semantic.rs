@@ -54,6 +54,20 @@ impl Imports {
         }
     }
 
+    /// The last segment of the name an expression refers to, without building the whole dotted
+    /// name: `V` imported as `airflow.models.Variable` → `Variable`; `boto3.client` → `client`.
+    /// Recognizers test this first, so most calls cost no allocation.
+    pub fn last_name<'e>(&'e self, expr: &'e Expr) -> Option<&'e str> {
+        match expr {
+            Expr::Name(name) => {
+                let id = name.id.as_str();
+                Some(self.names.get(id).map_or(id, |q| last_segment(q)))
+            }
+            Expr::Attribute(attr) => Some(attr.attr.as_str()),
+            _ => None,
+        }
+    }
+
     /// The dotted name an expression refers to: `V.get` → `airflow.models.Variable.get`. Names
     /// that were not imported stay as written (`Variable.get` with a star import, `print`).
     pub fn qualified(&self, expr: &Expr) -> Option<String> {
@@ -84,6 +98,12 @@ fn airflow_or_bare(qualified: &str, class: &str) -> bool {
 
 /// `Variable.get(...)` (also `get_variable_from_secrets`), Airflow 2 or 3.
 pub fn is_variable_get(imports: &Imports, call: &ExprCall) -> bool {
+    if !matches!(
+        imports.last_name(&call.func),
+        Some("get" | "get_variable_from_secrets")
+    ) {
+        return false;
+    }
     let Some(name) = imports.qualified(&call.func) else {
         return false;
     };
@@ -96,6 +116,12 @@ pub fn is_variable_get(imports: &Imports, call: &ExprCall) -> bool {
 /// A connection lookup: `BaseHook.get_connection(id)`, `SomeHook.get_connection(id)`,
 /// `Connection.get(id)`, `Connection.get_connection_from_secrets(id)`.
 pub fn is_connection_lookup(imports: &Imports, call: &ExprCall) -> bool {
+    if !matches!(
+        imports.last_name(&call.func),
+        Some("get_connection" | "get" | "get_connection_from_secrets")
+    ) {
+        return false;
+    }
     let Some(name) = imports.qualified(&call.func) else {
         return false;
     };
@@ -112,21 +138,29 @@ pub fn is_connection_lookup(imports: &Imports, call: &ExprCall) -> bool {
 
 /// `Connection(...)` built in code.
 pub fn is_connection_constructor(imports: &Imports, call: &ExprCall) -> bool {
-    imports
-        .qualified(&call.func)
-        .is_some_and(|name| airflow_or_bare(&name, "Connection"))
+    imports.last_name(&call.func) == Some("Connection")
+        && imports
+            .qualified(&call.func)
+            .is_some_and(|name| airflow_or_bare(&name, "Connection"))
 }
 
 /// `DAG(...)`, `airflow.DAG(...)`, `airflow.sdk.DAG(...)`.
 pub fn is_dag_constructor(imports: &Imports, call: &ExprCall) -> bool {
-    imports
-        .qualified(&call.func)
-        .is_some_and(|name| airflow_or_bare(&name, "DAG"))
+    imports.last_name(&call.func) == Some("DAG")
+        && imports
+            .qualified(&call.func)
+            .is_some_and(|name| airflow_or_bare(&name, "DAG"))
 }
 
 /// An operator or sensor constructor: `BashOperator(...)`, `S3KeySensor(...)`, any class
 /// from `airflow.operators` / `airflow.providers` / `airflow.sensors`.
 pub fn is_operator_constructor(imports: &Imports, call: &ExprCall) -> bool {
+    if !imports
+        .last_name(&call.func)
+        .is_some_and(|last| last.starts_with(|c: char| c.is_ascii_uppercase()))
+    {
+        return false;
+    }
     let Some(name) = imports.qualified(&call.func) else {
         return false;
     };
@@ -177,6 +211,12 @@ pub fn is_task_decorator(imports: &Imports, decorator: &Expr) -> bool {
 /// A call that reads the environment: `os.environ[...]` is a subscript (see
 /// [`env_subscript_name`]); these are the call forms, returning the name argument.
 pub fn env_read_name<'a>(imports: &Imports, call: &'a ExprCall) -> Option<&'a Expr> {
+    if !matches!(
+        imports.last_name(&call.func),
+        Some("getenv" | "get" | "setdefault" | "pop")
+    ) {
+        return None;
+    }
     let name = imports.qualified(&call.func)?;
     match name.as_str() {
         "os.getenv" | "os.environ.get" | "os.environ.setdefault" | "os.environ.pop" => {
@@ -197,6 +237,9 @@ pub fn env_subscript_name<'a>(
     imports: &Imports,
     subscript: &'a ruff_python_ast::ExprSubscript,
 ) -> Option<&'a Expr> {
+    if imports.last_name(&subscript.value) != Some("environ") {
+        return None;
+    }
     let name = imports.qualified(&subscript.value)?;
     (name == "os.environ").then_some(&*subscript.slice)
 }
@@ -204,6 +247,24 @@ pub fn env_subscript_name<'a>(
 /// A logging call: `print`, `logging.info`, `log.info`, `logger.warning`, `self.log.error`,
 /// `ti.log.debug`, `LOG.exception`.
 pub fn is_logging_call(imports: &Imports, call: &ExprCall) -> bool {
+    if !matches!(
+        imports.last_name(&call.func),
+        Some(
+            "print"
+                | "pprint"
+                | "debug"
+                | "info"
+                | "warning"
+                | "warn"
+                | "error"
+                | "exception"
+                | "critical"
+                | "fatal"
+                | "log"
+        )
+    ) {
+        return false;
+    }
     let Some(name) = imports.qualified(&call.func) else {
         return false;
     };

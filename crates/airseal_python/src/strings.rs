@@ -7,6 +7,8 @@ use airseal_detectors::looks_like_placeholder;
 use ruff_python_ast::{Expr, InterpolatedStringElement, Operator};
 use ruff_text_size::Ranged;
 
+use crate::names;
+
 /// The value of `expr` if it is a string constant, or `None`.
 pub fn static_string(expr: &Expr) -> Option<String> {
     static_string_depth(expr, 0)
@@ -176,16 +178,20 @@ pub fn classify_value(value: &str) -> ValueKind {
     if trimmed.is_empty() {
         return ValueKind::NotASecret;
     }
-    let lower = trimmed.to_ascii_lowercase();
-    let credential = AUTH_SCHEMES
-        .iter()
-        .find_map(|scheme| lower.strip_prefix(scheme).map(|_| &trimmed[scheme.len()..]))
-        .map(str::trim)
-        .unwrap_or(trimmed);
+    let credential = strip_auth_scheme(trimmed);
     if credential.is_empty() || is_not_a_secret(credential) {
         return ValueKind::NotASecret;
     }
     ValueKind::Credential
+}
+
+/// `Bearer abc` → `abc`.
+fn strip_auth_scheme(value: &str) -> &str {
+    let lower = value.to_ascii_lowercase();
+    AUTH_SCHEMES
+        .iter()
+        .find_map(|scheme| lower.strip_prefix(scheme).map(|_| &value[scheme.len()..]))
+        .map_or(value, str::trim)
 }
 
 fn is_not_a_secret(value: &str) -> bool {
@@ -241,11 +247,113 @@ fn is_not_a_secret(value: &str) -> bool {
     if (lower.starts_with("http://") || lower.starts_with("https://")) && !value.contains('@') {
         return true;
     }
-    // Prose: labels, prompts, help texts, log messages.
-    if value.split_whitespace().count() >= 3 {
+    false
+}
+
+/// Judges a constant bound to a sensitive `name` (a keyword, a dict key, an assigned variable).
+/// On top of [`classify_value`], a value is not a credential when it is about the name rather
+/// than a value for it: a label or help text (`"Client Secret"`, `"Enter the API token"`), the
+/// name itself in another spelling (`RESOURCE_PASSWORD = "Passwords"`, `COOKIE_NAME_JWT_TOKEN
+/// = "_token"`), a field or config key (`"secretAccessKey"`, `"gcs.oauth2.token"`, a module
+/// path), or, for connection-string names (`dsn`, `conn_str`), a string without credentials.
+pub fn is_credential_for(name: &str, value: &str) -> bool {
+    if classify_value(value) != ValueKind::Credential {
+        return false;
+    }
+    let trimmed = strip_auth_scheme(value.trim());
+    if trimmed.len() < value.trim().len() {
+        // `Bearer <token>`: a header value, whatever the token looks like.
         return true;
     }
-    false
+    let spaced_words: Vec<&str> = trimmed.split_whitespace().collect();
+    // Prose: labels, prompts, help texts, log messages (a PEM block is not prose).
+    if spaced_words.len() >= 3 && !trimmed.contains("-----BEGIN") {
+        return false;
+    }
+    if spaced_words.len() >= 2
+        && spaced_words
+            .iter()
+            .any(|w| names::is_sensitive_name(w.trim_matches(|c: char| !c.is_ascii_alphanumeric())))
+    {
+        return false;
+    }
+    let stem = |w: &str| w.trim_end_matches('s').to_owned();
+    let name_words: Vec<String> = names::words(name).iter().map(|w| stem(w)).collect();
+    let value_words: Vec<String> = names::words(trimmed).iter().map(|w| stem(w)).collect();
+    let letters_only = trimmed
+        .chars()
+        .all(|c| c.is_ascii_alphabetic() || matches!(c, '_' | '-' | '.' | ' '));
+    if letters_only && !value_words.is_empty() && value_words.iter().all(|w| name_words.contains(w))
+    {
+        return false;
+    }
+    if is_dotted_path(trimmed) || is_camel_field_name(trimmed) || is_snake_field_name(trimmed) {
+        return false;
+    }
+    if names::is_connection_string_name(name) {
+        let lower = trimmed.to_ascii_lowercase();
+        let has_credential = lower.contains('@')
+            || [
+                "password=",
+                "pwd=",
+                "accountkey=",
+                "sharedaccesskey=",
+                "sig=",
+                "token=",
+            ]
+            .iter()
+            .any(|m| lower.contains(m));
+        if !has_credential {
+            return false;
+        }
+    }
+    true
+}
+
+/// `airflow.providers.x.Secret`, `gcs.oauth2.token`: a dotted identifier path.
+fn is_dotted_path(value: &str) -> bool {
+    // A JWT (`eyJ...`) is dotted too, with long segments.
+    value.contains('.')
+        && !value.starts_with("eyJ")
+        && value.split('.').all(|segment| segment.len() <= 40)
+        && value.split('.').all(|segment| {
+            segment
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        })
+}
+
+/// `aws_access_key_id`, `token_name`: a snake-case identifier ending in a reference word.
+fn is_snake_field_name(value: &str) -> bool {
+    let snake = value.contains('_')
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    snake
+        && names::words(value)
+            .last()
+            .is_some_and(|w| names::is_reference_word(w))
+}
+
+/// `secretAccessKey`, `AWSAccessKeyId`: a camel-case field name about a credential.
+fn is_camel_field_name(value: &str) -> bool {
+    let humps = value
+        .chars()
+        .zip(value.chars().skip(1))
+        .filter(|(a, b)| a.is_ascii_lowercase() && b.is_ascii_uppercase())
+        .count();
+    value.chars().all(|c| c.is_ascii_alphabetic())
+        && humps >= 1
+        && names::words(value).iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "key" | "id" | "secret" | "token" | "password" | "access" | "credential"
+            )
+        })
 }
 
 /// `DB_PASSWORD`, `AWS_SECRET_ACCESS_KEY`: upper-case words joined by `_`.
@@ -292,6 +400,38 @@ mod tests {
     }
 
     #[test]
+    fn labels_field_names_and_the_name_itself_are_not_credentials() {
+        for (name, value) in [
+            ("password", "Client Secret"),
+            ("password", "snowflake password"),
+            ("password", "Enter your password here"),
+            ("RESOURCE_PASSWORD", "Passwords"),
+            ("COOKIE_NAME_JWT_TOKEN", "_token"),
+            ("proxy_password", "proxy_password"),
+            ("credential", "credential"),
+            ("GCS_TOKEN", "gcs.oauth2.token"),
+            ("AWS_SECRET_ACCESS_KEY", "secretAccessKey"),
+            ("ACCESS_KEY", "AWSAccessKeyId"),
+            ("ACCESS_KEY", "aws_access_key_id"),
+            ("Secret", "airflow.kubernetes.secret.Secret"),
+            ("sqla_conn_str", "sqlite://"),
+        ] {
+            assert!(!is_credential_for(name, value), "{name} = {value}");
+        }
+        for (name, value) in [
+            ("password", "class_password"),
+            ("email_pwd", "emails_secret"),
+            ("EMAIL_PASSWORD", "secret"),
+            ("password", "Admin"),
+            ("passphrase", "1234"),
+            ("Authorization", "Bearer abc.def.ghi"),
+            ("dsn", "postgresql://u:p4ss@db/x"),
+        ] {
+            assert!(is_credential_for(name, value), "{name} = {value}");
+        }
+    }
+
+    #[test]
     fn weak_passwords_are_credentials_placeholders_are_not() {
         for v in ["root", "1234", "blerg", "Bearer abc.def.ghi", "s3cr3t!"] {
             assert_eq!(classify_value(v), ValueKind::Credential, "{v}");
@@ -304,7 +444,6 @@ mod tests {
             "/run/secrets/db",
             "key.json",
             "https://oauth2.googleapis.com/token",
-            "Enter your password here",
             "airflow/connections/warehouse",
             "Bearer ",
             "true",

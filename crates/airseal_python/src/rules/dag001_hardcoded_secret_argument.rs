@@ -39,7 +39,7 @@ use crate::names::{is_sensitive_name, secret_word};
 use crate::registry::RuleSpec;
 use crate::rules::callee_name;
 use crate::semantic;
-use crate::strings::{ValueKind, classify_value, static_string};
+use crate::strings::{is_credential_for, static_string};
 
 pub const RULE: RuleSpec = RuleSpec {
     code: "DAG001",
@@ -56,24 +56,24 @@ pub const RULE: RuleSpec = RuleSpec {
 };
 
 /// A literal credential, if `value` is one.
-fn literal_credential(value: &Expr) -> bool {
-    static_string(value).is_some_and(|v| classify_value(&v) == ValueKind::Credential)
+fn literal_credential(name: &str, value: &Expr) -> bool {
+    static_string(value).is_some_and(|v| is_credential_for(name, &v))
 }
 
 pub fn check_call(checker: &mut Checker<'_>, call: &ExprCall) {
-    let callee = callee_name(checker, call);
-    let operator = semantic::is_operator_constructor(&checker.imports, call);
     for keyword in &call.arguments.keywords {
         let Some(name) = keyword.arg.as_ref().map(|a| a.as_str()) else {
             continue;
         };
         if name == "auth" {
-            check_auth_tuple(checker, &keyword.value, &callee);
+            check_auth_tuple(checker, call, &keyword.value);
             continue;
         }
-        if !is_sensitive_name(name) || !literal_credential(&keyword.value) {
+        if !is_sensitive_name(name) || !literal_credential(name, &keyword.value) {
             continue;
         }
+        let callee = callee_name(checker, call);
+        let operator = semantic::is_operator_constructor(&checker.imports, call);
         let word = secret_word(name);
         let fix = if operator {
             format!(
@@ -93,13 +93,13 @@ pub fn check_call(checker: &mut Checker<'_>, call: &ExprCall) {
         );
     }
     // requests.auth.HTTPBasicAuth("user", "pass"), aiohttp.BasicAuth("user", "pass")
-    let qualified = checker.imports.qualified(&call.func).unwrap_or_default();
     if matches!(
-        semantic::last_segment(&qualified),
+        checker.imports.last_name(&call.func).unwrap_or_default(),
         "HTTPBasicAuth" | "HTTPDigestAuth" | "BasicAuth" | "HTTPProxyAuth"
     ) && let Some(password) = crate::rules::argument(call, 1, "password")
-        && literal_credential(password)
+        && literal_credential("password", password)
     {
+        let callee = callee_name(checker, call);
         checker.report(
             &RULE,
             expr_span(password),
@@ -111,13 +111,14 @@ pub fn check_call(checker: &mut Checker<'_>, call: &ExprCall) {
 }
 
 /// `auth=("user", "password")` (requests, httpx).
-fn check_auth_tuple(checker: &mut Checker<'_>, value: &Expr, callee: &str) {
+fn check_auth_tuple(checker: &mut Checker<'_>, call: &ExprCall, value: &Expr) {
     let Expr::Tuple(tuple) = value else {
         return;
     };
-    if tuple.elts.len() != 2 || !literal_credential(&tuple.elts[1]) {
+    if tuple.elts.len() != 2 || !literal_credential("password", &tuple.elts[1]) {
         return;
     }
+    let callee = callee_name(checker, call);
     checker.report(
         &RULE,
         expr_span(&tuple.elts[1]),
@@ -127,12 +128,29 @@ fn check_auth_tuple(checker: &mut Checker<'_>, value: &Expr, callee: &str) {
     );
 }
 
+/// Keys of UI metadata dicts (a hook's `get_ui_field_behaviour()`): their values label the
+/// connection form's fields (`{"relabeling": {"password": "Secret"}}`).
+const UI_METADATA_KEYS: &[&str] = &[
+    "relabeling",
+    "placeholders",
+    "labels",
+    "hidden_fields",
+    "help",
+];
+
 pub fn check_dict(checker: &mut Checker<'_>, dict: &ExprDict) {
+    if checker
+        .name_hint
+        .as_deref()
+        .is_some_and(|hint| UI_METADATA_KEYS.contains(&hint))
+    {
+        return;
+    }
     for item in &dict.items {
         let Some(key) = item.key.as_ref().and_then(static_string) else {
             continue;
         };
-        if !is_sensitive_name(&key) || !literal_credential(&item.value) {
+        if !is_sensitive_name(&key) || !literal_credential(&key, &item.value) {
             continue;
         }
         let authorization = key.eq_ignore_ascii_case("authorization");

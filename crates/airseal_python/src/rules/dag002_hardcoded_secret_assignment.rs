@@ -31,7 +31,7 @@ use airseal_finding::{Confidence, Severity};
 use crate::checker::{Checker, expr_span};
 use crate::names::{is_sensitive_name, secret_word};
 use crate::registry::RuleSpec;
-use crate::strings::{ValueKind, classify_value, static_string};
+use crate::strings::{ValueKind, classify_value, is_credential_for, static_string};
 
 pub const RULE: RuleSpec = RuleSpec {
     code: "DAG002",
@@ -57,21 +57,24 @@ fn target_name(expr: &Expr) -> Option<String> {
     }
 }
 
-fn literal_credential(value: &Expr) -> bool {
+fn literal_credential(name: &str, value: &Expr) -> bool {
+    static_string(value).is_some_and(|v| is_credential_for(name, &v))
+}
+
+/// Comparisons report any non-placeholder constant: `password == "this cool password"` is a
+/// check against a hardcoded password whatever it reads like.
+fn compared_credential(value: &Expr) -> bool {
     static_string(value).is_some_and(|v| classify_value(&v) == ValueKind::Credential)
 }
 
 const FIX: &str = "Read it at run time instead: a connection's password through the hook (`*_conn_id=`), or `Variable.get(\"<name>\")` with a name containing a masker keyword, inside the task. Rotate the exposed value.";
 
 pub fn check_assign(checker: &mut Checker<'_>, targets: &[Expr], value: &Expr) {
-    if !literal_credential(value) {
-        return;
-    }
     for target in targets {
         let Some(name) = target_name(target) else {
             continue;
         };
-        if !is_sensitive_name(&name) {
+        if !is_sensitive_name(&name) || !literal_credential(&name, value) {
             continue;
         }
         checker.report(
@@ -86,25 +89,40 @@ pub fn check_assign(checker: &mut Checker<'_>, targets: &[Expr], value: &Expr) {
 }
 
 pub fn check_compare(checker: &mut Checker<'_>, compare: &ExprCompare) {
-    let mut left = &*compare.left;
-    for (op, right) in compare.ops.iter().zip(compare.comparators.iter()) {
-        if matches!(op, CmpOp::Eq | CmpOp::NotEq | CmpOp::Is | CmpOp::IsNot) {
-            for (name_side, value_side) in [(left, right), (right, left)] {
-                if let Some(name) = target_name(name_side)
-                    && is_sensitive_name(&name)
-                    && literal_credential(value_side)
-                {
-                    checker.report(
-                        &RULE,
-                        expr_span(value_side),
-                        format!("`{name}` compared with a hardcoded {}", secret_word(&name)),
-                        "Compare with a value read at run time from the secrets backend (a connection's password or a Variable), never with a constant.".to_owned(),
-                        true,
-                    );
-                }
-            }
+    if !compare
+        .ops
+        .iter()
+        .all(|op| matches!(op, CmpOp::Eq | CmpOp::NotEq | CmpOp::Is | CmpOp::IsNot))
+    {
+        return;
+    }
+    let operands: Vec<&Expr> = std::iter::once(&*compare.left)
+        .chain(compare.comparators.iter())
+        .collect();
+    // Like bandit: in a chain that compares a sensitive name, every constant is the password.
+    let Some(name) = operands
+        .iter()
+        .filter_map(|e| target_name(e))
+        .find(|n| is_sensitive_name(n))
+    else {
+        return;
+    };
+    let conn_string = crate::names::is_connection_string_name(&name);
+    for operand in operands {
+        let credential = if conn_string {
+            static_string(operand).is_some_and(|v| is_credential_for(&name, &v))
+        } else {
+            compared_credential(operand)
+        };
+        if target_name(operand).is_none() && credential {
+            checker.report(
+                &RULE,
+                expr_span(operand),
+                format!("`{name}` compared with a hardcoded {}", secret_word(&name)),
+                "Compare with a value read at run time from the secrets backend (a connection's password or a Variable), never with a constant.".to_owned(),
+                true,
+            );
         }
-        left = right;
     }
 }
 
@@ -114,7 +132,7 @@ pub fn check_function(checker: &mut Checker<'_>, function: &StmtFunctionDef) {
         let Some(default) = parameter.default() else {
             continue;
         };
-        if is_sensitive_name(name) && literal_credential(default) {
+        if is_sensitive_name(name) && literal_credential(name, default) {
             checker.report(
                 &RULE,
                 expr_span(default),

@@ -30,8 +30,8 @@ use ruff_python_ast::{Expr, ExprCall};
 
 use airseal_finding::{Confidence, Severity};
 
-use crate::checker::{Checker, expr_span};
-use crate::names::{is_sensitive_name, masker_hides};
+use crate::checker::{Checker, SecretSource, expr_span};
+use crate::names::is_sensitive_name;
 use crate::registry::RuleSpec;
 use crate::rules::{argument, connection_locations};
 use crate::semantic;
@@ -77,11 +77,23 @@ pub fn check_call(checker: &mut Checker<'_>, call: &ExprCall) {
                     true,
                 );
             }
-            None if !matches!(password, Expr::NoneLiteral(_)) => {
+            // A password from the environment or a Variable; a plain parameter (a CLI building
+            // a connection from its arguments) is not a DAG's doing.
+            None if checker.secret_source(password).is_some_and(|(source, _)| {
+                matches!(
+                    source,
+                    SecretSource::Environment { .. } | SecretSource::Variable { .. }
+                )
+            }) =>
+            {
+                let what = checker
+                    .secret_source(password)
+                    .map(|(source, _)| source.describe())
+                    .unwrap_or_default();
                 checker.report(
                     &RULE,
                     expr_span(password),
-                    format!("{label} is built in DAG code with a password"),
+                    format!("{label} is built in DAG code with a password from {what}"),
                     fix.clone(),
                     false,
                 );
@@ -109,7 +121,7 @@ pub fn check_call(checker: &mut Checker<'_>, call: &ExprCall) {
             };
             let secret = static_string(&item.value)
                 .is_some_and(|v| classify_value(&v) == ValueKind::Credential);
-            if secret && (is_sensitive_name(&key) || masker_hides(&key)) {
+            if secret && is_sensitive_name(&key) {
                 checker.report(
                     &RULE,
                     expr_span(&item.value),

@@ -32,7 +32,7 @@ use ruff_python_ast::Expr;
 use airseal_finding::{Confidence, Severity};
 
 use crate::checker::{Checker, expr_span};
-use crate::names::{is_sensitive_name, masker_hides};
+use crate::names::is_sensitive_name;
 use crate::registry::RuleSpec;
 
 pub const RULE: RuleSpec = RuleSpec {
@@ -70,7 +70,7 @@ pub static VAR_REF: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 
 fn sensitive(name: &str) -> bool {
-    is_sensitive_name(name) || masker_hides(name)
+    is_sensitive_name(name)
 }
 
 pub fn check_string(checker: &mut Checker<'_>, expr: &Expr) {

@@ -83,6 +83,13 @@ fn environment_argument(
 }
 
 pub fn check_call<'a>(checker: &mut Checker<'a>, call: &'a ExprCall) {
+    let last = checker.imports.last_name(&call.func).unwrap_or_default();
+    let candidate = last == "V1EnvVar"
+        || last.ends_with("Operator")
+        || matches!(last, "kubernetes" | "docker" | "bash");
+    if !candidate {
+        return;
+    }
     let qualified = checker.imports.qualified(&call.func).unwrap_or_default();
     if last_segment(&qualified) == "V1EnvVar" {
         if let (Some(name), Some(value)) = (

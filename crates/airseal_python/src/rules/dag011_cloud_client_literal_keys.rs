@@ -69,6 +69,29 @@ fn report(checker: &mut Checker<'_>, value: &Expr, what: &str, fix: &str) {
 }
 
 pub fn check_call(checker: &mut Checker<'_>, call: &ExprCall) {
+    let candidate = checker.imports.last_name(&call.func).is_some_and(|last| {
+        matches!(
+            last,
+            "client"
+                | "resource"
+                | "Session"
+                | "create_client"
+                | "set_credentials"
+                | "Credentials"
+                | "from_service_account_info"
+                | "ClientSecretCredential"
+                | "UsernamePasswordCredential"
+                | "CertificateCredential"
+                | "StorageSharedKeyCredential"
+                | "AzureNamedKeyCredential"
+                | "AzureKeyCredential"
+                | "AzureSasCredential"
+                | "from_connection_string"
+        ) || last.ends_with("Client")
+    });
+    if !candidate {
+        return;
+    }
     let Some(qualified) = checker.imports.qualified(&call.func) else {
         return;
     };
