@@ -19,7 +19,7 @@ CARGO_FUZZ_VERSION=0.13.2
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_MAX_LEN=${FUZZ_MAX_LEN:-65536}
 FUZZ_SANITIZER=${FUZZ_SANITIZER:-address}
-ALL_TARGETS=(detector_engine rule_file_parser config_parser)
+ALL_TARGETS=(detector_engine rule_file_parser config_parser python_analyzer)
 if [[ $# -gt 0 ]]; then
     TARGETS=("$@")
 else
@@ -71,6 +71,15 @@ seed_corpora() {
     local rule_file
     for rule_file in crates/airseal_detectors/rules/*.yml; do
         cp "$rule_file" "$dir/seed-rules-$(basename "$rule_file")"
+    done
+
+    # The DAG rules' fixtures: every rule's positive and negative cases, and a file that does
+    # not parse.
+    dir=fuzz/corpus/python_analyzer
+    mkdir -p "$dir"
+    local fixture
+    for fixture in crates/airseal_python/tests/fixtures/*.py; do
+        cp "$fixture" "$dir/seed-$(basename "$fixture")"
     done
 
     dir=fuzz/corpus/rule_file_parser

@@ -81,6 +81,12 @@ impl Analyzer for PythonAnalyzer {
     }
 }
 
+/// The spans of every finding in `source` (for the fuzz target: they must be inside the text,
+/// on character boundaries).
+pub fn finding_spans(source: &str) -> Vec<std::ops::Range<usize>> {
+    analyze_source(source).into_iter().map(|r| r.span).collect()
+}
+
 /// Runs every rule over one module's source.
 fn analyze_source(source: &str) -> Vec<checker::Report> {
     let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);

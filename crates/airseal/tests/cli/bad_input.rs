@@ -164,3 +164,46 @@ fn a_missing_path_is_an_error_only_when_nothing_exists() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(stderr(&output).contains("nope"));
 }
+
+#[test]
+fn python_that_does_not_parse_is_still_checked_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // A DAG with a syntax error in the middle, a secret before and after it, a file that is
+    // only garbage, an empty file and a file of NUL bytes with a `.py` name.
+    write(
+        root,
+        "dags/broken.py",
+        "from airflow import DAG\nDB_PASSWORD = \"Xq9zR7mK4pLw\"\nwith DAG(\"x\", schedule=\"@daily\":\n    pass\n\ndef later():\n    token = \"tok-8f7e6d5c4b\"\n",
+    );
+    // (Files are parsed only when they mention something a DAG rule looks for: a `.py` file
+    // without a trigger word is never parsed, so its syntax is not reported.)
+    write(
+        root,
+        "dags/garbage.py",
+        ")))(((\n:::\npassword = \"\"\"unterminated\n",
+    );
+    write(root, "dags/empty.py", "");
+    fs::write(root.join("dags/nul.py"), [0u8; 64]).unwrap();
+    let output = airseal()
+        .args(["scan", "--format", "json", "--select", "DAG"])
+        .arg(root)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report = json(&output);
+    let findings = report["findings"].as_array().unwrap();
+    let at = |path: &str, code: &str| {
+        findings
+            .iter()
+            .filter(|f| f["path"] == path && f["code"] == code)
+            .map(|f| f["line"].as_u64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(at("dags/broken.py", "DAG900"), [3], "{report:#}");
+    assert_eq!(at("dags/broken.py", "DAG002"), [2, 7], "{report:#}");
+    assert_eq!(at("dags/garbage.py", "DAG900").len(), 1, "{report:#}");
+    let syntax = findings.iter().find(|f| f["code"] == "DAG900").unwrap();
+    assert_eq!(syntax["severity"], "info");
+    assert!(syntax["secret"].is_null(), "a syntax error is not a secret");
+}

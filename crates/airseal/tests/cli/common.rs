@@ -97,6 +97,24 @@ pub fn plant_canaries() -> Canaries {
         "settings.yaml",
         format!("warehouse:\n  db_password: \"{generic_password}\"\n"),
     );
+    // Secrets only the DAG rules see (no provider prefix, no generic `password =` line), and
+    // one on a line that does not parse, whose syntax error must not quote it.
+    let connection_password = format!("Cn{}4k", random_string(ALNUM, 12));
+    let pod_token = format!("Tk{}8m", random_string(ALNUM, 12));
+    let default_passphrase = format!("Ph{}2v", random_string(ALNUM, 12));
+    let broken_line_password = format!("Br{}6w", random_string(ALNUM, 12));
+    write(
+        root,
+        "dags/pipeline.py",
+        format!(
+            "from airflow.models import Connection\n\
+             from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator\n\
+             wh = Connection(conn_id=\"wh\", conn_type=\"postgres\", password=\"{connection_password}\")\n\
+             KubernetesPodOperator(task_id=\"t\", image=\"etl\", env_vars={{\"API_TOKEN\": \"{pod_token}\"}})\n\
+             def connect(user, passphrase=\"{default_passphrase}\"):\n    return user\n\
+             smtp_pwd = \"{broken_line_password}\" +* ]\n"
+        ),
+    );
     Canaries {
         values: vec![
             github,
@@ -105,6 +123,10 @@ pub fn plant_canaries() -> Canaries {
             slack,
             db_password,
             generic_password,
+            connection_password,
+            pod_token,
+            default_passphrase,
+            broken_line_password,
         ],
         dir,
     }

@@ -1,7 +1,9 @@
 //! ## What it does
 //! Reports a Python file that does not parse, at the first syntax error. The other `DAG###`
 //! rules still run on everything the error-tolerant parser recovered, so a broken DAG file is
-//! still checked for secrets.
+//! still checked for secrets. Only files that mention something a DAG rule looks for (a
+//! credential word, `Variable`, `Connection(`, `environ`, a URI with a password) are parsed at
+//! all, so a `.py` file without any of them is not reported.
 //! ## Why is this bad?
 //! It is not a secret, and it is reported at severity `info`. But Airflow cannot import the
 //! file either: the DAG disappears from the UI with an import error, and airseal's analysis of

@@ -1,0 +1,15 @@
+//! Runs the DAG rules over arbitrary Python-ish text (broken syntax included): any input must
+//! give findings whose spans lie inside the text on character boundaries, never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(source) = std::str::from_utf8(data) else {
+        return;
+    };
+    for span in airseal_python::finding_spans(source) {
+        assert!(span.start <= span.end && span.end <= source.len(), "{span:?}");
+        assert!(source.is_char_boundary(span.start) && source.is_char_boundary(span.end));
+    }
+});
