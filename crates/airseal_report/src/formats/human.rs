@@ -71,7 +71,7 @@ fn write_summary(out: &mut dyn Write, report: &Report<'_>) -> io::Result<()> {
     if total == 0 {
         writeln!(
             out,
-            "{BOLD}No secrets found{BOLD:#} in {} files ({}).",
+            "{BOLD}No findings{BOLD:#} in {} files ({}).",
             summary.files_scanned,
             human_bytes(summary.bytes_scanned)
         )?;
@@ -88,7 +88,7 @@ fn write_summary(out: &mut dyn Write, report: &Report<'_>) -> io::Result<()> {
         writeln!(
             out,
             "{BOLD}Found {total} {}{BOLD:#} ({}) in {} of {} files scanned ({}).",
-            if total == 1 { "secret" } else { "secrets" },
+            if total == 1 { "finding" } else { "findings" },
             counts.join(", "),
             report.files_with_findings(),
             summary.files_scanned,
