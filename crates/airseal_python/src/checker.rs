@@ -3,7 +3,7 @@
 //! hold (a Variable, a connection's password, an environment read), and of whether the walk is
 //! inside an operator's or DAG's constructor arguments, and hands each node to the rules.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::ops::Range;
 
 use airseal_finding::{Finding, FindingBuilder, RuleCode};
@@ -112,11 +112,11 @@ impl<'a> Checker<'a> {
             imports,
             scopes: vec![Scope {
                 kind: ScopeKind::Module,
-                bindings: HashMap::new(),
+                bindings: HashMap::default(),
             }],
             constructor_depth: 0,
             call_arguments: Vec::new(),
-            reported: HashSet::new(),
+            reported: HashSet::default(),
             name_hint: None,
             reports: Vec::new(),
         }
@@ -393,7 +393,7 @@ impl<'a> Checker<'a> {
         };
         self.scopes.push(Scope {
             kind,
-            bindings: HashMap::new(),
+            bindings: HashMap::default(),
         });
         // A function's body is not inside the constructor call that mentions it.
         let depth = std::mem::take(&mut self.constructor_depth);
@@ -434,7 +434,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 };
                 self.scopes.push(Scope {
                     kind,
-                    bindings: HashMap::new(),
+                    bindings: HashMap::default(),
                 });
                 self.visit_body(&class.body);
                 self.scopes.pop();
@@ -521,7 +521,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 // A lambda's body runs when called, like a function's.
                 self.scopes.push(Scope {
                     kind: ScopeKind::Function,
-                    bindings: HashMap::new(),
+                    bindings: HashMap::default(),
                 });
                 let depth = std::mem::take(&mut self.constructor_depth);
                 visitor::walk_expr(self, expr);

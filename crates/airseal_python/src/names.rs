@@ -302,8 +302,26 @@ fn is_secret_word(word: &str) -> bool {
     inside || ending
 }
 
+/// Fragments every sensitive name contains one of: a cheap test before splitting into words
+/// (this runs for every keyword argument, dict key and assignment of every parsed file).
+const FRAGMENTS: &[&[u8]] = &[
+    b"pass", b"pw", b"secret", b"token", b"key", b"auth", b"cred", b"dsn", b"bearer", b"str",
+];
+
+fn may_be_sensitive(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    FRAGMENTS.iter().any(|fragment| {
+        bytes
+            .windows(fragment.len())
+            .any(|window| window.eq_ignore_ascii_case(fragment))
+    })
+}
+
 /// Whether a name (keyword, dict key, variable, Variable key, env var) holds a credential.
 pub fn is_sensitive_name(name: &str) -> bool {
+    if !may_be_sensitive(name) {
+        return false;
+    }
     let words = words(name);
     if words.is_empty() {
         return false;

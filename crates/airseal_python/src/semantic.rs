@@ -3,14 +3,15 @@
 //! and recognizers for the Airflow APIs the rules care about, in their Airflow 2 and Airflow 3
 //! (`airflow.sdk`) spellings.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use ruff_python_ast::{Expr, ExprCall, Stmt};
 
 /// Local name → qualified name, from the file's import statements.
 #[derive(Debug, Default)]
 pub struct Imports {
-    names: HashMap<String, String>,
+    // Fx, not SipHash: keys are the file's own identifiers, looked up for every call.
+    names: FxHashMap<String, String>,
 }
 
 impl Imports {
