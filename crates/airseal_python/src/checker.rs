@@ -45,8 +45,8 @@ pub enum SecretSource {
     Variable { key: Option<String> },
     /// A connection object from `BaseHook.get_connection(id)`.
     Connection { conn_id: Option<String> },
-    /// `conn.password`, `conn.get_password()`.
-    ConnectionPassword,
+    /// `conn.password`, `conn.get_password()`; the receiver's name when it is a plain name.
+    ConnectionPassword { receiver: Option<String> },
     /// `conn.get_uri()`: the URI carries the password.
     ConnectionUri,
     /// `conn.extra_dejson["key"]` with a sensitive key.
@@ -74,7 +74,14 @@ impl SecretSource {
             SecretSource::Variable { key: None } => "a Variable".to_owned(),
             SecretSource::Connection { conn_id: Some(id) } => format!("connection `{id}`"),
             SecretSource::Connection { conn_id: None } => "a connection".to_owned(),
-            SecretSource::ConnectionPassword => "a connection's password".to_owned(),
+            SecretSource::ConnectionPassword {
+                receiver: Some(name),
+            } => {
+                format!("the password `{name}.password`")
+            }
+            SecretSource::ConnectionPassword { receiver: None } => {
+                "a password attribute".to_owned()
+            }
             SecretSource::ConnectionUri => "a connection's URI (with its password)".to_owned(),
             SecretSource::ConnectionExtra { key } => format!("the connection extra `{key}`"),
             SecretSource::Environment { name } => format!("environment variable `{name}`"),
@@ -254,7 +261,9 @@ impl<'a> Checker<'a> {
         match expr {
             Expr::Name(name) => self.lookup(name.id.as_str()).cloned(),
             Expr::Attribute(attr) => match attr.attr.as_str() {
-                "password" => Some(SecretSource::ConnectionPassword),
+                "password" => Some(SecretSource::ConnectionPassword {
+                    receiver: receiver_name(&attr.value),
+                }),
                 _ => None,
             },
             Expr::Call(call) => {
@@ -276,7 +285,11 @@ impl<'a> Checker<'a> {
                 }
                 if let Expr::Attribute(attr) = &*call.func {
                     match attr.attr.as_str() {
-                        "get_password" => return Some(SecretSource::ConnectionPassword),
+                        "get_password" => {
+                            return Some(SecretSource::ConnectionPassword {
+                                receiver: receiver_name(&attr.value),
+                            });
+                        }
                         "get_uri" if self.is_connection_object(&attr.value) => {
                             return Some(SecretSource::ConnectionUri);
                         }
@@ -469,6 +482,10 @@ impl<'a> Visitor<'a> for Checker<'a> {
                     self.bind(&assign.target, value);
                 }
             }
+            // A docstring or bare string runs nothing and renders nothing; the credential rules
+            // still read it as text.
+            Stmt::Expr(expr)
+                if matches!(&*expr.value, Expr::StringLiteral(_) | Expr::FString(_)) => {}
             _ => visitor::walk_stmt(self, stmt),
         }
     }
@@ -532,6 +549,15 @@ impl<'a> Visitor<'a> for Checker<'a> {
             _ => {}
         }
         visitor::walk_expr(self, expr);
+    }
+}
+
+/// `conn` in `conn.password`, `self.conn` in `self.conn.password`.
+fn receiver_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Name(n) => Some(n.id.to_string()),
+        Expr::Attribute(a) => receiver_name(&a.value).map(|base| format!("{base}.{}", a.attr)),
+        _ => None,
     }
 }
 

@@ -171,7 +171,6 @@ const REFERENCE_SUFFIXES: &[&str] = &[
     "user",
     "username",
     "login",
-    "email",
     "audience",
     "issuer",
     "algorithm",
@@ -336,18 +335,23 @@ pub fn is_sensitive_name(name: &str) -> bool {
     let Some(found) = (0..words.len()).rev().find(|&i| secret_at(i)) else {
         return false;
     };
-    // `api_key` ends on a sensitive pair whose last word ("key") is also a reference suffix;
-    // `token_expires_at_ms` and `password_file_path` have one after the secret word.
-    if words[found + 1..]
-        .iter()
-        .any(|w| REFERENCE_SUFFIXES.contains(&w.as_str()))
-    {
+    // The word right after the secret word, or the last word, says what the name is:
+    // `password_file`, `token_expires_at_ms`, `api_key_id`, `oidc_token_service_url` are about a
+    // secret; `password_for_email` is one.
+    let reference =
+        |w: Option<&String>| w.is_some_and(|w| REFERENCE_SUFFIXES.contains(&w.as_str()));
+    if reference(words.get(found + 1)) || (found + 1 < words.len() && reference(words.last())) {
         return false;
     }
     if words.len() > 1 && REFERENCE_PREFIXES.contains(&words[0].as_str()) && found > 0 {
         return false;
     }
     true
+}
+
+/// Whether a name is about a password (not a token or key): weak values count there.
+pub fn is_password_name(name: &str) -> bool {
+    matches!(secret_word(name), "password" | "passphrase")
 }
 
 /// Whether a word names something about a secret rather than the secret (`id`, `name`, `path`).
@@ -434,6 +438,7 @@ mod tests {
             "token",
             "PGPASSWORD",
             "new_password",
+            "my_secret_password_for_email",
         ] {
             assert!(is_sensitive_name(name), "{name}");
         }

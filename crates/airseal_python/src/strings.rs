@@ -162,6 +162,10 @@ const AUTH_SCHEMES: &[&str] = &[
     "bearer ", "basic ", "token ", "bot ", "apikey ", "key ", "sso-key ",
 ];
 
+/// Words the text-level placeholder filter drops that, bound to a password in code, are a weak
+/// real password (bandit reports `password = 'pass'` too): a literal `password="admin"` works.
+const WEAK_REAL_PASSWORDS: &[&str] = &["pass", "test", "admin", "foo", "bar", "baz", "default"];
+
 /// What a constant bound to a sensitive name is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
@@ -174,12 +178,23 @@ pub enum ValueKind {
 /// Judges a constant bound to a sensitive name. No entropy test: `"root"` and `"1234"` are
 /// hardcoded passwords too; only values that are plainly not a secret are let through.
 pub fn classify_value(value: &str) -> ValueKind {
+    classify(value, false)
+}
+
+/// [`classify_value`] for a password: `"pass"`, `"test"`, `"admin"` are weak real passwords
+/// there (bandit reports `password = 'pass'` too), though a token or key that reads `"test"` is
+/// a placeholder.
+pub fn classify_password(value: &str) -> ValueKind {
+    classify(value, true)
+}
+
+fn classify(value: &str, password: bool) -> ValueKind {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return ValueKind::NotASecret;
     }
     let credential = strip_auth_scheme(trimmed);
-    if credential.is_empty() || is_not_a_secret(credential) {
+    if credential.is_empty() || is_not_a_secret(credential, password) {
         return ValueKind::NotASecret;
     }
     ValueKind::Credential
@@ -194,7 +209,7 @@ fn strip_auth_scheme(value: &str) -> &str {
         .map_or(value, str::trim)
 }
 
-fn is_not_a_secret(value: &str) -> bool {
+fn is_not_a_secret(value: &str, password: bool) -> bool {
     let lower = value.to_ascii_lowercase();
     if matches!(
         lower.as_str(),
@@ -206,13 +221,17 @@ fn is_not_a_secret(value: &str) -> bool {
     if value.contains("{{") || value.contains("{%") || value.contains("${") {
         return true;
     }
-    if value.starts_with('{') && value.ends_with('}') && !value.contains(' ') {
+    if (value.starts_with('{') && value.ends_with('}') && !value.contains(' '))
+        || value.contains("{}")
+    {
         return true;
     }
     if value.starts_with("%(") || value == "%s" {
         return true;
     }
-    if looks_like_placeholder(value.as_bytes()) {
+    if looks_like_placeholder(value.as_bytes())
+        && !(password && WEAK_REAL_PASSWORDS.contains(&lower.as_str()))
+    {
         return true;
     }
     // An environment variable's name (`"DB_PASSWORD"`), not its value.
@@ -257,7 +276,12 @@ fn is_not_a_secret(value: &str) -> bool {
 /// = "_token"`), a field or config key (`"secretAccessKey"`, `"gcs.oauth2.token"`, a module
 /// path), or, for connection-string names (`dsn`, `conn_str`), a string without credentials.
 pub fn is_credential_for(name: &str, value: &str) -> bool {
-    if classify_value(value) != ValueKind::Credential {
+    let kind = if names::is_password_name(name) {
+        classify_password(value)
+    } else {
+        classify_value(value)
+    };
+    if kind != ValueKind::Credential {
         return false;
     }
     let trimmed = strip_auth_scheme(value.trim());

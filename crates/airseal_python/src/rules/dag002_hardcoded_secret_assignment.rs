@@ -31,7 +31,9 @@ use airseal_finding::{Confidence, Severity};
 use crate::checker::{Checker, expr_span};
 use crate::names::{is_sensitive_name, secret_word};
 use crate::registry::RuleSpec;
-use crate::strings::{ValueKind, classify_value, is_credential_for, static_string};
+use crate::strings::{
+    ValueKind, classify_password, classify_value, is_credential_for, static_string,
+};
 
 pub const RULE: RuleSpec = RuleSpec {
     code: "DAG002",
@@ -63,8 +65,13 @@ fn literal_credential(name: &str, value: &Expr) -> bool {
 
 /// Comparisons report any non-placeholder constant: `password == "this cool password"` is a
 /// check against a hardcoded password whatever it reads like.
-fn compared_credential(value: &Expr) -> bool {
-    static_string(value).is_some_and(|v| classify_value(&v) == ValueKind::Credential)
+fn compared_credential(name: &str, value: &Expr) -> bool {
+    let classify = if crate::names::is_password_name(name) {
+        classify_password
+    } else {
+        classify_value
+    };
+    static_string(value).is_some_and(|v| classify(&v) == ValueKind::Credential)
 }
 
 const FIX: &str = "Read it at run time instead: a connection's password through the hook (`*_conn_id=`), or `Variable.get(\"<name>\")` with a name containing a masker keyword, inside the task. Rotate the exposed value.";
@@ -112,7 +119,7 @@ pub fn check_compare(checker: &mut Checker<'_>, compare: &ExprCompare) {
         let credential = if conn_string {
             static_string(operand).is_some_and(|v| is_credential_for(&name, &v))
         } else {
-            compared_credential(operand)
+            compared_credential(&name, operand)
         };
         if target_name(operand).is_none() && credential {
             checker.report(
