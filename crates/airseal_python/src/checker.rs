@@ -100,8 +100,8 @@ pub struct Checker<'a> {
     scopes: Vec<Scope>,
     /// How many operator / DAG constructor argument lists enclose the current node.
     constructor_depth: usize,
-    /// For each call whose arguments enclose the current node, innermost last: whether it is
-    /// an operator / DAG constructor.
+    /// For each call whose arguments enclose the current node, innermost last: whether its
+    /// arguments may be templated (anything but a driver or HTTP call).
     call_arguments: Vec<bool>,
     reported: HashSet<(&'static str, Range<usize>)>,
     /// The name the current expression is bound to: an assignment target, a keyword, a dict
@@ -143,12 +143,13 @@ impl<'a> Checker<'a> {
         self.constructor_depth > 0
     }
 
-    /// Whether the current node is an argument of a call that is not an operator (a driver's
-    /// `connect(...)`, `requests.get(...)`): such a string is never rendered by Jinja.
+    /// Whether the current node is an argument of a driver or HTTP call (`psycopg2.connect(...)`,
+    /// `requests.get(...)`, `create_engine(...)`): such a string is never rendered by Jinja.
+    /// Anything else (an operator, a custom task class, a factory) may template it.
     pub fn in_plain_call_arguments(&self) -> bool {
         self.call_arguments
             .last()
-            .is_some_and(|constructor| !constructor)
+            .is_some_and(|templated| !templated)
     }
 
     /// Text of the source at `range`.
@@ -500,7 +501,21 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 if constructor {
                     self.constructor_depth += 1;
                 }
-                self.call_arguments.push(constructor);
+                let templated = !matches!(
+                    self.imports.last_name(&call.func),
+                    Some(
+                        "connect"
+                            | "get"
+                            | "post"
+                            | "put"
+                            | "patch"
+                            | "delete"
+                            | "request"
+                            | "create_engine"
+                            | "urlopen"
+                    )
+                );
+                self.call_arguments.push(templated);
                 self.visit_arguments(&call.arguments);
                 self.call_arguments.pop();
                 if constructor {

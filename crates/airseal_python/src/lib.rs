@@ -51,6 +51,25 @@ impl PythonAnalyzer {
     }
 }
 
+/// Whether a path is test code: a `test` / `tests` folder, `test_*.py`, `*_test.py`,
+/// `conftest.py`. Airflow never imports it as a DAG, and its literals are fixtures
+/// (`password="testpass"`); the credential rules (`KEY###`) still read it, so a real
+/// provider token pasted into a test is still found.
+pub fn is_test_path(path: &Path) -> bool {
+    let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("");
+    file.starts_with("test_")
+        || file.ends_with("_test.py")
+        || file == "conftest.py"
+        || path.components().any(|c| {
+            matches!(
+                c.as_os_str().to_str(),
+                Some(
+                    "test" | "tests" | "testing" | "unit_test" | "unit_tests" | "integration_tests"
+                )
+            )
+        })
+}
+
 /// Whether a path is Python source this analyzer reads.
 pub fn is_python_path(path: &Path) -> bool {
     path.extension()
@@ -67,7 +86,10 @@ impl Analyzer for PythonAnalyzer {
     }
 
     fn analyze(&self, file: &SourceFile<'_>, out: &mut FileAnalysis<'_>) {
-        if !is_python_path(file.path) || !self.prefilter.needs_parse(file.bytes) {
+        if !is_python_path(file.path)
+            || is_test_path(file.path)
+            || !self.prefilter.needs_parse(file.bytes)
+        {
             return;
         }
         // Offsets must match the file's bytes: a file that is not UTF-8 is left to the
@@ -97,4 +119,28 @@ fn analyze_source(source: &str) -> Vec<checker::Report> {
         rules::dag900_syntax_error::report(&mut checker, error, parsed.errors().len());
     }
     checker.reports
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_code_is_recognized_by_path() {
+        for path in [
+            "tests/test_etl.py",
+            "dags/etl_test.py",
+            "conftest.py",
+            "pkg/test/util.py",
+        ] {
+            assert!(is_test_path(Path::new(path)), "{path}");
+        }
+        for path in [
+            "dags/etl.py",
+            "dags/testing_utils_for_prod.py",
+            "include/contest.py",
+        ] {
+            assert!(!is_test_path(Path::new(path)), "{path}");
+        }
+    }
 }

@@ -59,6 +59,7 @@ const SECRET_WORDS: &[&str] = &[
     "accountkey",
     "sastoken",
     "keyfile",
+    "webhook",
 ];
 
 /// Word pairs that make a credential: `api_key`, `private_key`, `connection_string`, ...
@@ -77,6 +78,8 @@ const SECRET_PAIRS: &[(&str, &str)] = &[
     ("connection", "string"),
     ("conn", "str"),
     ("auth", "header"),
+    // A webhook URL carries its token (Slack, Teams, Discord): the URL is the secret.
+    ("webhook", "url"),
 ];
 
 /// A last word that makes the name a reference to a secret, or something about it, rather than
@@ -305,6 +308,7 @@ fn is_secret_word(word: &str) -> bool {
 /// (this runs for every keyword argument, dict key and assignment of every parsed file).
 const FRAGMENTS: &[&[u8]] = &[
     b"pass", b"pw", b"secret", b"token", b"key", b"auth", b"cred", b"dsn", b"bearer", b"str",
+    b"webhook",
 ];
 
 fn may_be_sensitive(name: &str) -> bool {
@@ -338,6 +342,15 @@ pub fn is_sensitive_name(name: &str) -> bool {
     // The word right after the secret word, or the last word, says what the name is:
     // `password_file`, `token_expires_at_ms`, `api_key_id`, `oidc_token_service_url` are about a
     // secret; `password_for_email` is one.
+    // `next_page_token`, `continuation_token`: pagination cursors, not credentials.
+    if found > 0
+        && matches!(
+            words[found - 1].as_str(),
+            "page" | "next" | "continuation" | "cursor" | "sync" | "cancel" | "cancellation"
+        )
+    {
+        return false;
+    }
     let reference =
         |w: Option<&String>| w.is_some_and(|w| REFERENCE_SUFFIXES.contains(&w.as_str()));
     if reference(words.get(found + 1)) || (found + 1 < words.len() && reference(words.last())) {
@@ -439,6 +452,8 @@ mod tests {
             "PGPASSWORD",
             "new_password",
             "my_secret_password_for_email",
+            "pharma_alerts_slack_webhook",
+            "slack_webhook_url",
         ] {
             assert!(is_sensitive_name(name), "{name}");
         }
@@ -467,6 +482,8 @@ mod tests {
             "token_uri",
             "aws_conn_id",
             "kubernetes_secrets",
+            "nextPageToken",
+            "continuation_token",
         ] {
             assert!(!is_sensitive_name(name), "{name}");
         }

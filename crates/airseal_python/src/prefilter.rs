@@ -56,6 +56,7 @@ const KEYWORDS: &[&str] = &[
     "var.value",
     "var.json",
     "keyfile",
+    "webhook",
 ];
 
 /// `://user:password@`: a URI with a password. "://" alone is in every licence header.

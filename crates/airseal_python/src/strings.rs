@@ -213,7 +213,17 @@ fn is_not_a_secret(value: &str, password: bool) -> bool {
     let lower = value.to_ascii_lowercase();
     if matches!(
         lower.as_str(),
-        "true" | "false" | "none" | "null" | "yes" | "no" | "on" | "off" | "required" | "optional"
+        "true"
+            | "false"
+            | "none"
+            | "null"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "required"
+            | "optional"
+            | "no-check"
     ) {
         return true;
     }

@@ -18,8 +18,11 @@ fn scan_fixture(name: &str) -> String {
     let settings = ScanSettings::new(selection, &[], &[], None).unwrap();
     let scanner = Scanner::new(vec![Box::new(PythonAnalyzer::new())], settings);
     let mut outcome = ScanOutcome::default();
+    // Analyzed as if it were in a DAG folder: the analyzer skips test code, and these files live
+    // under `tests/`.
+    let dag_path = Path::new("dags").join(name);
     let file = SourceFile {
-        path: &path,
+        path: &dag_path,
         display_path: name,
         bytes: &bytes,
     };

@@ -96,7 +96,11 @@ pub fn check_subscript(checker: &mut Checker<'_>, subscript: &ExprSubscript) {
     }
 }
 
+/// Variables whose names say credential but which hold a path by convention.
+const PATH_VARIABLES: &[&str] = &["GOOGLE_APPLICATION_CREDENTIALS"];
+
 /// A secret-like name, or `AIRFLOW_CONN_*` (a whole connection URI, password included).
 fn is_secret_env_name(name: &str) -> bool {
-    is_sensitive_name(name) || name.starts_with("AIRFLOW_CONN_")
+    (is_sensitive_name(name) && !PATH_VARIABLES.contains(&name))
+        || name.starts_with("AIRFLOW_CONN_")
 }

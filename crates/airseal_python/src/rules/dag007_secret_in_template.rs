@@ -56,15 +56,16 @@ pub static JINJA_BLOCK: LazyLock<Option<Regex>> =
 /// `conn.<id>.<what>` inside a block.
 static CONN_REF: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r#"\bconn\.([A-Za-z0-9_]+)\.(password|get_password\(\s*\)|get_uri\(\s*\)|extra_dejson(?:\.([A-Za-z0-9_]+)|\[\s*['"]([^'"]+)['"]\s*\]|\.get\(\s*['"]([^'"]+)['"]))"#,
+        r#"\bconn\.([A-Za-z0-9_]+)\.(password|get_password\(\s*\)|get_uri\(\s*\)|extra_dejson(?:\.get\(\s*['"]([^'"]+)['"]|\.([A-Za-z0-9_]+)|\[\s*['"]([^'"]+)['"]\s*\]))"#,
     )
     .ok()
 });
 
 /// `var.value.<key>` / `var.value.get('<key>')` / `var.value['<key>']` / `var.json.<key>...`.
+/// The `.get(` form comes first: as a plain attribute, `get` would be taken for the key.
 pub static VAR_REF: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r#"\bvar\.(value|json)(?:\.([A-Za-z0-9_]+)|\.get\(\s*['"]([^'"]+)['"]|\[\s*['"]([^'"]+)['"]\s*\])((?:\.[A-Za-z0-9_]+|\[\s*['"][^'"]+['"]\s*\])*)"#,
+        r#"\bvar\.(value|json)(?:\.get\(\s*['"]([^'"]+)['"]|\.([A-Za-z0-9_]+)|\[\s*['"]([^'"]+)['"]\s*\])((?:\.[A-Za-z0-9_]+|\[\s*['"][^'"]+['"]\s*\])*)"#,
     )
     .ok()
 });
