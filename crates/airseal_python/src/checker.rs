@@ -513,6 +513,21 @@ impl<'a> Visitor<'a> for Checker<'a> {
                             | "request"
                             | "create_engine"
                             | "urlopen"
+                            // String methods: the text is searched for, not rendered.
+                            | "replace"
+                            | "startswith"
+                            | "endswith"
+                            | "find"
+                            | "index"
+                            | "count"
+                            | "split"
+                            | "removeprefix"
+                            | "removesuffix"
+                            | "search"
+                            | "match"
+                            | "fullmatch"
+                            | "sub"
+                            | "compile"
                     )
                 );
                 self.call_arguments.push(templated);
