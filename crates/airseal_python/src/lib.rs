@@ -52,7 +52,7 @@ impl PythonAnalyzer {
 }
 
 /// Whether a path is test code: a `test` / `tests` folder, `test_*.py`, `*_test.py`,
-/// `conftest.py`. Airflow never imports it as a DAG, and its literals are fixtures
+/// `conftest.py`. It is not what the scheduler runs, and its literals are fixtures
 /// (`password="testpass"`); the credential rules (`KEY###`) still read it, so a real
 /// provider token pasted into a test is still found.
 pub fn is_test_path(path: &Path) -> bool {
