@@ -130,11 +130,14 @@ def measure_bandit(binary: Path, cache: Path) -> dict:
 
 # --- 2. Airflow's example DAGs -----------------------------------------------------------------
 
-def measure_examples(binary: Path) -> dict:
+def corpus_c1() -> Path:
     proc = run(["bash", str(SHARED / "corpus.sh")])
     if proc.returncode != 0:
         raise SystemExit(f"corpus.sh failed: {proc.stderr}")
-    c1 = Path(proc.stdout.strip().splitlines()[-1])
+    return Path(proc.stdout.strip().splitlines()[-1])
+
+
+def measure_examples(binary: Path, c1: Path) -> dict:
     out = {}
     for label, sub in EXAMPLE_DAGS.items():
         root = c1 / sub
@@ -146,6 +149,38 @@ def measure_examples(binary: Path) -> dict:
                 for f in findings
             ],
         }
+    return out
+
+
+def masker_fields(path: Path) -> list[str]:
+    """The literal `DEFAULT_SENSITIVE_FIELDS = frozenset({...})` of an Airflow source file."""
+    import ast
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, "id", None) == "DEFAULT_SENSITIVE_FIELDS" for t in node.targets
+        ):
+            return sorted(ast.literal_eval(node.value.args[0]))
+    raise SystemExit(f"no DEFAULT_SENSITIVE_FIELDS in {path}")
+
+
+def airseal_masker_table(name: str) -> list[str]:
+    source = (WORKSPACE / "crates/airseal_python/src/names.rs").read_text()
+    block = re.search(rf"pub const {name}: &\[&str\] = &\[(.*?)\];", source, re.S)
+    return sorted(re.findall(r'"([^"]+)"', block.group(1)))
+
+
+def measure_masker(c1: Path) -> dict:
+    """airseal's masker tables against the wheels' (DAG008 depends on them)."""
+    pairs = {
+        "apache-airflow 2.10.5": ("MASKER_FIELDS", c1 / "apache_airflow/airflow/utils/log/secrets_masker.py"),
+        "apache-airflow-core 3.3.2": ("MASKER_FIELDS_AIRFLOW3",
+                                      c1 / "apache_airflow_core/airflow/_shared/secrets_masker/secrets_masker.py"),
+    }
+    out = {}
+    for label, (table, path) in pairs.items():
+        theirs, ours = masker_fields(path), airseal_masker_table(table)
+        out[label] = {"table": table, "file": str(path.relative_to(c1)), "equal": theirs == ours,
+                      "missing": sorted(set(theirs) - set(ours)), "extra": sorted(set(ours) - set(theirs))}
     return out
 
 
@@ -258,6 +293,7 @@ def verdicts(result: dict) -> dict[str, bool]:
         for c in result["realworld"]["per_rule"].values() if c.get("tp", 0) + c.get("fp", 0)
     )
     return {
+        "masker": all(m["equal"] for m in result["masker"].values()),
         "bandit": all(r["airseal"] for r in nonempty) and not any(bandit["safe"].values()),
         "examples": examples_ok,
         "realworld": precision_ok and not result["realworld"]["unreviewed"],
@@ -296,6 +332,13 @@ def render(result: dict) -> str:
       f"reviewed | {tp} true, {fp} false, {len(rw['unreviewed'])} unreviewed — "
       f"**{'met' if ok['realworld'] else 'NOT met'}** |\n")
 
+    w("## The masker's field lists\n")
+    w("`DAG008` decides whether Airflow masks a Variable from the secrets masker's "
+      "`DEFAULT_SENSITIVE_FIELDS`; airseal's tables are compared with the wheels' on every run:\n")
+    for label, m in result["masker"].items():
+        state = "identical" if m["equal"] else f"DIFFERENT (missing {m['missing']}, extra {m['extra']})"
+        w(f"- {label} `{m['file']}`: `{m['table']}` {state}")
+    w("")
     w("## bandit's example\n")
     w(f"`{b['version']}` run as `bandit -q -f json -t B105,B106,B107 hardcoded-passwords.py`; airseal "
       "as `airseal scan --select DAG --format jsonl hardcoded-passwords.py`.\n")
@@ -378,11 +421,13 @@ def main() -> int:
         subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "airseal"], check=True)
     binary = WORKSPACE / "target/release/airseal"
     args.cache.mkdir(parents=True, exist_ok=True)
+    c1 = corpus_c1()
     result = {
         "airseal": run([str(binary), "--version"]).stdout.strip(),
         "workspace": run(["git", "rev-parse", "--short", "HEAD"]).stdout.strip(),
         "bandit": measure_bandit(binary, args.cache),
-        "examples": measure_examples(binary),
+        "examples": measure_examples(binary, c1),
+        "masker": measure_masker(c1),
         "realworld": measure_realworld(binary, args.cache, args.mirror),
     }
     text = render(result)

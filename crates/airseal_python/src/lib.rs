@@ -29,7 +29,9 @@ use airseal_finding::RuleMeta;
 use ruff_python_ast::PySourceType;
 use ruff_python_ast::visitor::Visitor;
 
-pub use names::{MASKER_FIELDS, is_sensitive_name, masker_hides};
+pub use names::{
+    MASKER_FIELDS, MASKER_FIELDS_AIRFLOW3, is_sensitive_name, masker_hides, masker_hides_airflow3,
+};
 pub use registry::{RULES, RuleSpec};
 
 /// Runs the `DAG###` rules over Python files.

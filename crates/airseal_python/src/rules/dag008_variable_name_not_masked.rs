@@ -1,15 +1,18 @@
 //! ## What it does
 //! Finds Airflow Variables used as a credential whose name contains none of the secrets
-//! masker's keywords (`password`, `secret`, `token`, `api_key`, `apikey`, `access_token`,
-//! `authorization`, `passphrase`, `passwd`, `private_key`, `keyfile_dict`,
-//! `service_account`): `Variable.get("db_pw2")` passed as `password=`, assigned to
+//! masker's keywords (Airflow 2: `password`, `secret`, `token`, `api_key`, `apikey`,
+//! `access_token`, `authorization`, `passphrase`, `passwd`, `private_key`, `keyfile_dict`,
+//! `service_account`; Airflow 3.3 adds `access_key`, `auth_header`, `bearer`,
+//! `connection_string`, `dsn`, `proxy`, `service_key`, `webhook_url`, and the message says
+//! when only Airflow 3.3 would mask the name): `Variable.get("db_pw2")` passed as `password=`, assigned to
 //! `DB_PASSWORD`, put under an `"Authorization"` header or a secret-named environment
 //! variable, or `{{ var.value.db_pw2 }}` after `PGPASSWORD=` in a template.
 //! ## Why is this bad?
 //! Airflow's masker hides a Variable's value in task logs and the UI only when the Variable's
 //! name contains one of those keywords (a substring test on the lower-cased name). `db_pw2`,
-//! `pg_pass`, `dsn` or `snowflake_creds` are not masked: any log line, exception or rendered
-//! field that contains the value shows it in clear.
+//! `pg_pass`, `dsn-private-key` or `snowflake_creds` are not masked: any log line, exception or
+//! rendered field that contains the value shows it in clear. (Airflow 3 also never masks values
+//! shorter than `[logging] min_length_masked_secret`, 5 characters by default.)
 //! ## Example
 //! ```python
 //! @task
@@ -27,7 +30,7 @@ use ruff_python_ast::{Expr, ExprCall, ExprDict};
 use airseal_finding::{Confidence, Severity};
 
 use crate::checker::{Checker, SecretSource, expr_span};
-use crate::names::{is_sensitive_name, masker_hides, secret_word};
+use crate::names::{is_sensitive_name, masker_hides, masker_hides_airflow3, secret_word};
 use crate::registry::RuleSpec;
 use crate::rules::dag007_secret_in_template::{JINJA_BLOCK, VAR_REF};
 use crate::strings::static_string;
@@ -48,11 +51,16 @@ pub const RULE: RuleSpec = RuleSpec {
 
 fn report(checker: &mut Checker<'_>, key: &str, sink: &str, span: std::ops::Range<usize>) {
     let word = secret_word(sink);
+    let airflow3 = if masker_hides_airflow3(key) {
+        " on Airflow 2 (Airflow 3.3's longer list does mask it)"
+    } else {
+        ""
+    };
     checker.report(
         &RULE,
         span,
         format!(
-            "Variable `{key}` is used as a {word} (`{sink}`) but its name has no masker keyword, so Airflow will not mask it"
+            "Variable `{key}` is used as a {word} (`{sink}`) but its name has no masker keyword, so Airflow will not mask it{airflow3}"
         ),
         format!(
             "Rename the Variable to a name containing `{word}` (e.g. `{key}_{word}`), or add `{key}` to `[core] sensitive_var_conn_names`."
