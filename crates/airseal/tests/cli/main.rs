@@ -5,5 +5,6 @@ mod baseline;
 mod canary;
 mod common;
 mod config;
+mod dag_rules;
 mod docs;
 mod formats;
