@@ -207,3 +207,46 @@ fn python_that_does_not_parse_is_still_checked_and_named() {
     assert_eq!(syntax["severity"], "info");
     assert!(syntax["secret"].is_null(), "a syntax error is not a secret");
 }
+
+#[test]
+fn deeply_nested_python_is_a_warning_not_a_stack_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let depth = 100_000;
+    write(
+        root,
+        "dags/brackets.py",
+        format!(
+            "password = {}\"x\"{}\n",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        ),
+    );
+    write(
+        root,
+        "dags/concatenation.py",
+        format!("secret = {}\n", vec!["\"a\""; depth].join(" + ")),
+    );
+    write(
+        root,
+        "dags/ok.py",
+        "import psycopg2\npsycopg2.connect(password=\"Xq9zR7mK4pLw\")\n",
+    );
+    let output = airseal()
+        .args(["scan", "--format", "json", "--select", "DAG"])
+        .arg(root)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report = json(&output);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report:#}");
+    assert_eq!(findings[0]["path"], "dags/ok.py");
+    let warnings = stderr(&output);
+    for file in ["dags/brackets.py", "dags/concatenation.py"] {
+        assert!(
+            warnings.contains(file) && warnings.contains("nested"),
+            "{file}: {warnings}"
+        );
+    }
+}
