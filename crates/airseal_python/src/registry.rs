@@ -1,7 +1,7 @@
 //! The registry of `DAG###` rules: one [`RuleSpec`] per file in `rules/`, whose `//!` doc comment
 //! (What it does / Why is this bad? / Example / How to fix) is the rule's user documentation.
 
-use airseal_finding::{Confidence, RuleCode, RuleMeta, Severity};
+use airseal_finding::{Confidence, RuleCode, RuleDoc, RuleMeta, Severity};
 
 use crate::rules;
 
@@ -39,7 +39,7 @@ pub const RULES: &[&RuleSpec] = &[
 impl RuleSpec {
     /// The rule's metadata, with its documentation split out of the doc comment.
     pub fn meta(&self) -> RuleMeta {
-        let doc = DocSections::parse(self.source);
+        let doc = RuleDoc::from_source(self.source);
         RuleMeta {
             code: RuleCode::new(self.code).unwrap_or_else(|_| panic!("invalid code {}", self.code)),
             name: self.name.to_owned(),
@@ -53,55 +53,6 @@ impl RuleSpec {
             references: self.references.iter().map(|r| (*r).to_owned()).collect(),
             origin: "builtin".to_owned(),
         }
-    }
-}
-
-#[derive(Default)]
-struct DocSections {
-    what_it_does: String,
-    why_bad: String,
-    example: String,
-    how_to_fix: String,
-}
-
-impl DocSections {
-    /// Splits the leading `//!` lines at their `## ` headings. The example's code fence is
-    /// dropped: the reference adds its own.
-    fn parse(source: &str) -> Self {
-        let mut sections = DocSections::default();
-        let mut current: Option<&mut String> = None;
-        for line in source.lines() {
-            let Some(text) = line.strip_prefix("//!") else {
-                break;
-            };
-            let text = text.strip_prefix(' ').unwrap_or(text);
-            if let Some(heading) = text.strip_prefix("## ") {
-                current = match heading.trim() {
-                    "What it does" => Some(&mut sections.what_it_does),
-                    "Why is this bad?" => Some(&mut sections.why_bad),
-                    "Example" => Some(&mut sections.example),
-                    "How to fix" => Some(&mut sections.how_to_fix),
-                    _ => None,
-                };
-                continue;
-            }
-            if let Some(section) = current.as_deref_mut() {
-                if text.starts_with("```") {
-                    continue;
-                }
-                section.push_str(text);
-                section.push('\n');
-            }
-        }
-        for s in [
-            &mut sections.what_it_does,
-            &mut sections.why_bad,
-            &mut sections.example,
-            &mut sections.how_to_fix,
-        ] {
-            *s = s.trim().to_owned();
-        }
-        sections
     }
 }
 
