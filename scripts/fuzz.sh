@@ -19,7 +19,7 @@ CARGO_FUZZ_VERSION=0.13.2
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_MAX_LEN=${FUZZ_MAX_LEN:-65536}
 FUZZ_SANITIZER=${FUZZ_SANITIZER:-address}
-ALL_TARGETS=(detector_engine rule_file_parser config_parser python_analyzer)
+ALL_TARGETS=(detector_engine rule_file_parser config_parser python_analyzer deployment_config)
 if [[ $# -gt 0 ]]; then
     TARGETS=("$@")
 else
@@ -79,6 +79,12 @@ seed_corpora() {
     mkdir -p "$dir"
     local fixture
     for fixture in crates/airseal_python/tests/fixtures/*.py; do
+        cp "$fixture" "$dir/seed-$(basename "$fixture")"
+    done
+
+    dir=fuzz/corpus/deployment_config
+    mkdir -p "$dir"
+    for fixture in crates/airseal_deployment/tests/fixtures/*; do
         cp "$fixture" "$dir/seed-$(basename "$fixture")"
     done
 

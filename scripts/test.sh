@@ -22,8 +22,16 @@ if [ ! -f ../shared/schemas/sarif-schema-2.1.0.json ]; then
 fi
 
 
-# A short fuzzing pass over the detector engine and the rule-file and config parsers, so a
-# parser change that panics on odd input fails here. AIRSEAL_FUZZ_SECONDS=0 skips it.
+# airseal's table of sensitive Airflow options must match Airflow's own definitions, read from
+# Airflow 2.10.5, 3.3.2 and the Celery provider installed from PyPI into venvs (pinned locks in
+# scripts/locks, --no-deps; cached in ~/.cache/airseal, rebuilt when missing).
+command -v python3 >/dev/null || apt_install python3 python3-venv
+python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv
+python3 scripts/sensitive-options.py --check
+
+# A short fuzzing pass over the detector engine, the rule-file and config parsers, the Python
+# analyzer and the deployment-config readers, so a parser change that panics on odd input fails
+# here. AIRSEAL_FUZZ_SECONDS=0 skips it.
 fuzz_seconds=${AIRSEAL_FUZZ_SECONDS:-10}
 if [ "$fuzz_seconds" -gt 0 ]; then
   FUZZ_SECONDS=$fuzz_seconds bash scripts/fuzz.sh

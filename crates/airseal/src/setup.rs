@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use airseal_config::Config;
+use airseal_deployment::DeploymentAnalyzer;
 use airseal_detectors::{DetectorSet, Rule, builtin_rules, load_rule_file};
 use airseal_discovery::{DEFAULT_MAX_FILE_SIZE, DiscoveryOptions};
 use airseal_engine::analyzers::CredentialAnalyzer;
@@ -36,6 +37,7 @@ pub fn all_rule_meta(config: &Config) -> anyhow::Result<Vec<RuleMeta>> {
     let detectors = DetectorSet::new(credential_rules(config)?)?;
     let mut rules = CredentialAnalyzer::new(detectors).rules();
     rules.extend(PythonAnalyzer::new().rules());
+    rules.extend(DeploymentAnalyzer::new().rules());
     rules.sort_by(|a, b| a.code.cmp(&b.code));
     Ok(rules)
 }
@@ -80,6 +82,12 @@ pub fn scan_setup(options: &ScanOptions, baseline: Option<&Path>) -> anyhow::Res
         .any(|code| selection.is_enabled(&code));
     if python_enabled {
         analyzers.push(Box::new(PythonAnalyzer::new()));
+    }
+    let deployment_enabled = DeploymentAnalyzer::codes()
+        .filter_map(|code| RuleCode::new(code).ok())
+        .any(|code| selection.is_enabled(&code));
+    if deployment_enabled {
+        analyzers.push(Box::new(DeploymentAnalyzer::new()));
     }
 
     let baseline = baseline.map(Baseline::load).transpose()?;

@@ -177,12 +177,12 @@ impl Scanner {
                 && selection.is_enabled(&f.code)
                 && !selection.is_ignored_in(&f.code, &f.path)
         };
-        let ranked: Vec<(u8, usize, usize)> = findings
+        let ranked: Vec<(u8, usize, usize, airseal_finding::Severity)> = findings
             .iter()
             .filter(|f| active(f))
             .filter_map(|f| {
                 let rank = f.overlap_rank?;
-                Some((rank, f.location.start_byte, f.location.end_byte))
+                Some((rank, f.location.start_byte, f.location.end_byte, f.severity))
             })
             .collect();
         if ranked.len() < 2 {
@@ -190,14 +190,34 @@ impl Scanner {
         }
         findings
             .into_iter()
-            .filter(|f| {
-                let Some(rank) = f.overlap_rank.filter(|_| active(f)) else {
-                    return true;
+            .filter_map(|mut f| {
+                let Some(rank) = f.overlap_rank.filter(|_| active(&f)) else {
+                    return Some(f);
                 };
                 let (start, end) = (f.location.start_byte, f.location.end_byte);
-                !ranked
+                let overlapping =
+                    |&&(_, s, e, _): &&(u8, usize, usize, airseal_finding::Severity)| {
+                        s < end && start < e
+                    };
+                if ranked
                     .iter()
-                    .any(|&(other, s, e)| other > rank && s < end && start < e)
+                    .filter(overlapping)
+                    .any(|&(other, ..)| other > rank)
+                {
+                    return None;
+                }
+                // The finding that says more keeps the gravest severity of those it replaces:
+                // a fernet key is critical whichever rule names it.
+                if let Some(gravest) = ranked
+                    .iter()
+                    .filter(overlapping)
+                    .filter(|&&(other, ..)| other < rank)
+                    .map(|&(.., severity)| severity)
+                    .max()
+                {
+                    f.severity = f.severity.max(gravest);
+                }
+                Some(f)
             })
             .collect()
     }

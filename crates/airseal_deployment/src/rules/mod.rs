@@ -1,0 +1,63 @@
+//! One file per `CFG###` rule; each file's `//!` comment is the rule's documentation.
+
+pub mod cfg001_sensitive_option_in_plain_text;
+pub mod cfg002_public_default_secret;
+pub mod cfg003_configuration_exposes_secrets;
+pub mod cfg004_invalid_backend_kwargs;
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use airseal_detectors::looks_like_placeholder;
+
+/// A value that is not a secret written here: empty, a placeholder, or a reference resolved
+/// elsewhere (`${FERNET_KEY}`, `{{ .Values.x }}`, `$(cat file)`).
+pub(crate) fn is_not_a_value(value: &str) -> bool {
+    let value = value.trim().trim_matches(['"', '\'']);
+    value.is_empty()
+        || looks_like_placeholder(value.as_bytes())
+        || value.contains("${")
+        || value.contains("{{")
+        || value.contains("$(")
+}
+
+/// `scheme://user:password@host`: the password's range inside `text`.
+static URI_PASSWORD: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?i)\b[a-z][a-z0-9+.\-]{1,30}://([^\s:/@]*):([^\s@/]+)@").ok());
+
+/// (user, password range) of the first URI with a password in `text`.
+pub(crate) fn uri_credentials(text: &str) -> Option<(&str, Range<usize>)> {
+    let captures = URI_PASSWORD.as_ref()?.captures(text)?;
+    let user = captures.get(1)?.as_str();
+    let password = captures.get(2)?;
+    Some((user, password.range()))
+}
+
+/// Options whose value is a URI: only the password inside is secret.
+pub(crate) fn is_uri_option(key: &str) -> bool {
+    matches!(
+        key,
+        "sql_alchemy_conn"
+            | "sql_alchemy_conn_async"
+            | "broker_url"
+            | "result_backend"
+            | "celery_result_backend"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_passwords() {
+        let text = "postgresql+psycopg2://airflow:s3cr%40t@db:5432/airflow";
+        let (user, range) = uri_credentials(text).unwrap_or_default();
+        assert_eq!(user, "airflow");
+        assert_eq!(&text[range], "s3cr%40t");
+        assert!(uri_credentials("sqlite:////tmp/airflow.db").is_none());
+        assert!(is_not_a_value("${AIRFLOW_FERNET_KEY}"));
+    }
+}

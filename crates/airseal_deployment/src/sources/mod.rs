@@ -1,0 +1,4 @@
+//! Readers that turn a file into [`Setting`](crate::settings::Setting)s with exact spans.
+
+pub mod env_file;
+pub mod ini;

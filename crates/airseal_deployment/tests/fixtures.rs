@@ -1,0 +1,85 @@
+//! One fixture per rule in `tests/fixtures/` (airflow.cfg and env forms), run through the scan
+//! engine with the deployment analyzer and pinned by an insta snapshot.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use std::path::Path;
+
+use airseal_deployment::DeploymentAnalyzer;
+use airseal_discovery::SourceFile;
+use airseal_engine::{RuleSelection, ScanOutcome, ScanSettings, Scanner};
+
+fn scan_fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    let bytes = std::fs::read(&path).unwrap();
+    let selection = RuleSelection::new(&[], &[], &[]).unwrap();
+    let settings = ScanSettings::new(selection, &[], &[], None).unwrap();
+    let scanner = Scanner::new(vec![Box::new(DeploymentAnalyzer::new())], settings);
+    let mut outcome = ScanOutcome::default();
+    // `.cfg` fixtures are read as airflow.cfg, `.env` ones as env files.
+    let as_path = if name.ends_with(".env") {
+        Path::new("deploy").join(name)
+    } else {
+        Path::new("deploy").join("airflow.cfg")
+    };
+    let file = SourceFile {
+        path: &as_path,
+        display_path: name,
+        bytes: &bytes,
+    };
+    scanner.analyze_file(&file, &mut outcome);
+    let mut out = String::new();
+    for f in &outcome.findings {
+        let l = &f.location;
+        out.push_str(&format!(
+            "{}:{} {} {} {}\n",
+            l.line, l.column, f.code, f.severity, f.message
+        ));
+        if let Some(source) = &f.source_line {
+            out.push_str(&format!("    | {}\n", source.text));
+            let pad = " ".repeat(source.highlight.start);
+            out.push_str(&format!(
+                "    | {pad}{}\n",
+                "^".repeat(source.highlight.len().max(1))
+            ));
+        }
+        if let Some(fix) = &f.fix {
+            out.push_str(&format!("    fix: {fix}\n"));
+        }
+    }
+    for w in &outcome.warnings {
+        out.push_str(&format!("warning: line {:?}: {}\n", w.line, w.message));
+    }
+    out
+}
+
+macro_rules! fixture_tests {
+    ($($test:ident => $file:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                insta::assert_snapshot!(scan_fixture($file));
+            }
+        )*
+    };
+}
+
+fixture_tests! {
+    cfg001_sensitive_option_in_plain_text => "CFG001.cfg",
+    cfg001_sensitive_option_in_plain_text_env => "CFG001.env",
+    cfg002_public_default_secret => "CFG002.cfg",
+    cfg003_configuration_exposes_secrets => "CFG003.cfg",
+    cfg004_invalid_backend_kwargs => "CFG004.cfg",
+    malformed_ini => "malformed.cfg",
+}
+
+#[test]
+fn every_rule_has_a_fixture() {
+    for rule in airseal_deployment::RULES {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(format!("{}.cfg", rule.code));
+        assert!(path.exists(), "{} has no fixture", rule.code);
+    }
+}
