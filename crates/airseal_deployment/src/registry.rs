@@ -3,21 +3,12 @@
 
 use std::ops::Range;
 
-use airseal_finding::{Confidence, Finding, FindingBuilder, RuleCode, RuleDoc, RuleMeta, Severity};
+use airseal_finding::{FindingBuilder, Severity, StaticRule};
 
 use crate::rules;
 
-pub struct RuleSpec {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub summary: &'static str,
-    pub severity: Severity,
-    pub confidence: Confidence,
-    /// See `Finding::overlap_rank`.
-    pub overlap_rank: Option<u8>,
-    pub references: &'static [&'static str],
-    pub source: &'static str,
-}
+/// A rule's fixed facts; the documentation is the rule file's own doc comment.
+pub type RuleSpec = StaticRule;
 
 /// Every rule, in code order. Codes are stable: a retired rule's code is never reused.
 pub const RULES: &[&RuleSpec] = &[
@@ -26,25 +17,6 @@ pub const RULES: &[&RuleSpec] = &[
     &rules::cfg003_configuration_exposes_secrets::RULE,
     &rules::cfg004_invalid_backend_kwargs::RULE,
 ];
-
-impl RuleSpec {
-    pub fn meta(&self) -> RuleMeta {
-        let doc = RuleDoc::from_source(self.source);
-        RuleMeta {
-            code: RuleCode::new(self.code).unwrap_or_else(|_| panic!("invalid code {}", self.code)),
-            name: self.name.to_owned(),
-            summary: self.summary.to_owned(),
-            severity: self.severity,
-            confidence: self.confidence,
-            what_it_does: doc.what_it_does,
-            why_bad: doc.why_bad,
-            how_to_fix: doc.how_to_fix,
-            example: doc.example,
-            references: self.references.iter().map(|r| (*r).to_owned()).collect(),
-            origin: "builtin".to_owned(),
-        }
-    }
-}
 
 /// Findings of one file, before the engine places them.
 #[derive(Default)]
@@ -74,20 +46,7 @@ impl Reports {
         fix: String,
         span_is_secret: bool,
     ) {
-        let Ok(code) = RuleCode::new(spec.code) else {
-            return;
-        };
-        let mut builder = Finding::builder(code, spec.name)
-            .severity(severity)
-            .confidence(spec.confidence)
-            .message(message)
-            .fix(fix);
-        if !span_is_secret {
-            builder = builder.span_is_code();
-        }
-        if let Some(rank) = spec.overlap_rank {
-            builder = builder.overlap_rank(rank);
-        }
+        let builder = spec.finding(severity, message, fix, span_is_secret);
         self.found.push((builder, span));
     }
 }

@@ -23,7 +23,7 @@ pub use fingerprint::Fingerprint;
 pub use line_index::LineIndex;
 pub use redact::{SecretText, redact, without_quoted_values};
 pub use rule::{RuleCode, RuleCodeError, RuleMeta};
-pub use rule_doc::RuleDoc;
+pub use rule_doc::{RuleDoc, StaticRule};
 pub use severity::{Confidence, ParseLevelError, Severity};
 pub use source_line::SourceLine;
 pub use warning::{Warning, WarningKind};

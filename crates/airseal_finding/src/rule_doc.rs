@@ -66,3 +66,68 @@ mod tests {
         assert_eq!(doc.how_to_fix, "Do y.");
     }
 }
+
+/// A rule written in Rust (the `DAG###` and `CFG###` rules): its fixed facts, and its source
+/// file, whose `//!` comment is its documentation.
+#[derive(Debug)]
+pub struct StaticRule {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub severity: crate::Severity,
+    pub confidence: crate::Confidence,
+    /// See [`crate::Finding::overlap_rank`]: rules about a literal secret merge with the
+    /// credential rules on the same span.
+    pub overlap_rank: Option<u8>,
+    pub references: &'static [&'static str],
+    /// The rule file's source (`include_str!` of itself), for its documentation.
+    pub source: &'static str,
+}
+
+impl StaticRule {
+    /// The rule's metadata, with its documentation split out of the doc comment.
+    pub fn meta(&self) -> crate::RuleMeta {
+        let doc = RuleDoc::from_source(self.source);
+        crate::RuleMeta {
+            code: self.rule_code(),
+            name: self.name.to_owned(),
+            summary: self.summary.to_owned(),
+            severity: self.severity,
+            confidence: self.confidence,
+            what_it_does: doc.what_it_does,
+            why_bad: doc.why_bad,
+            how_to_fix: doc.how_to_fix,
+            example: doc.example,
+            references: self.references.iter().map(|r| (*r).to_owned()).collect(),
+            origin: "builtin".to_owned(),
+        }
+    }
+
+    /// A finding of this rule, at the given severity (usually the rule's own).
+    pub fn finding(
+        &self,
+        severity: crate::Severity,
+        message: String,
+        fix: String,
+        span_is_secret: bool,
+    ) -> crate::FindingBuilder {
+        let mut builder = crate::Finding::builder(self.rule_code(), self.name)
+            .severity(severity)
+            .confidence(self.confidence)
+            .message(message)
+            .fix(fix);
+        if !span_is_secret {
+            builder = builder.span_is_code();
+        }
+        if let Some(rank) = self.overlap_rank {
+            builder = builder.overlap_rank(rank);
+        }
+        builder
+    }
+
+    fn rule_code(&self) -> crate::RuleCode {
+        // Codes are constants checked by each registry's tests.
+        crate::RuleCode::new(self.code)
+            .unwrap_or_else(|_| panic!("invalid rule code {}", self.code))
+    }
+}

@@ -6,7 +6,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::ops::Range;
 
-use airseal_finding::{Finding, FindingBuilder, RuleCode};
+use airseal_finding::FindingBuilder;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, ExprCall, Stmt};
 use ruff_text_size::Ranged;
@@ -170,20 +170,7 @@ impl<'a> Checker<'a> {
         if !self.reported.insert((spec.code, span.clone())) {
             return;
         }
-        let Ok(code) = RuleCode::new(spec.code) else {
-            return;
-        };
-        let mut builder = Finding::builder(code, spec.name)
-            .severity(spec.severity)
-            .confidence(spec.confidence)
-            .message(message)
-            .fix(fix);
-        if !span_is_secret {
-            builder = builder.span_is_code();
-        }
-        if let Some(rank) = spec.overlap_rank {
-            builder = builder.overlap_rank(rank);
-        }
+        let builder = spec.finding(spec.severity, message, fix, span_is_secret);
         self.reports.push(Report { builder, span });
     }
 

@@ -1,24 +1,12 @@
 //! The registry of `DAG###` rules: one [`RuleSpec`] per file in `rules/`, whose `//!` doc comment
 //! (What it does / Why is this bad? / Example / How to fix) is the rule's user documentation.
 
-use airseal_finding::{Confidence, RuleCode, RuleDoc, RuleMeta, Severity};
+use airseal_finding::StaticRule;
 
 use crate::rules;
 
 /// A rule's fixed facts; the documentation is the rule file's own doc comment.
-pub struct RuleSpec {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub summary: &'static str,
-    pub severity: Severity,
-    pub confidence: Confidence,
-    /// See `Finding::overlap_rank`: rules about a literal secret merge with the credential
-    /// rules on the same span.
-    pub overlap_rank: Option<u8>,
-    pub references: &'static [&'static str],
-    /// The rule file's source, for its `//!` documentation.
-    pub source: &'static str,
-}
+pub type RuleSpec = StaticRule;
 
 /// Every rule, in code order. Codes are stable: a retired rule's code is never reused.
 pub const RULES: &[&RuleSpec] = &[
@@ -35,26 +23,6 @@ pub const RULES: &[&RuleSpec] = &[
     &rules::dag011_cloud_client_literal_keys::RULE,
     &rules::dag900_syntax_error::RULE,
 ];
-
-impl RuleSpec {
-    /// The rule's metadata, with its documentation split out of the doc comment.
-    pub fn meta(&self) -> RuleMeta {
-        let doc = RuleDoc::from_source(self.source);
-        RuleMeta {
-            code: RuleCode::new(self.code).unwrap_or_else(|_| panic!("invalid code {}", self.code)),
-            name: self.name.to_owned(),
-            summary: self.summary.to_owned(),
-            severity: self.severity,
-            confidence: self.confidence,
-            what_it_does: doc.what_it_does,
-            why_bad: doc.why_bad,
-            how_to_fix: doc.how_to_fix,
-            example: doc.example,
-            references: self.references.iter().map(|r| (*r).to_owned()).collect(),
-            origin: "builtin".to_owned(),
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {
