@@ -1,4 +1,4 @@
-//! Reads arbitrary text as airflow.cfg and as an env file and runs the CFG rules: any input must
+//! Reads arbitrary text as airflow.cfg, an env file and a Dockerfile and runs the CFG rules: any input must
 //! give findings whose spans lie inside the text on character boundaries, never a panic.
 #![no_main]
 
@@ -8,7 +8,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    for name in ["airflow.cfg", ".env"] {
+    for name in ["airflow.cfg", ".env", "Dockerfile"] {
         for span in airseal_deployment::finding_spans(name, text) {
             assert!(span.start <= span.end && span.end <= text.len(), "{span:?}");
             assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));

@@ -1,5 +1,5 @@
 //! Airflow deployment configuration: the `CFG###` rules over airflow.cfg and
-//! `AIRFLOW__SECTION__KEY` settings in env files.
+//! `AIRFLOW__SECTION__KEY` settings in env files and Dockerfile `ENV` / `ARG` instructions.
 //!
 //! Every input is first turned into [`settings::Setting`]s — section, key, the exact bytes of the
 //! value — by a reader in `sources/`; the rules in `rules/` only see settings, so airflow.cfg and
@@ -50,7 +50,8 @@ impl Analyzer for DeploymentAnalyzer {
             return;
         };
         let is_env = sources::env_file::is_env_file(name);
-        if !is_env && !name.ends_with(".cfg") {
+        let is_dockerfile = sources::dockerfile::is_dockerfile(name);
+        if !is_env && !is_dockerfile && !name.ends_with(".cfg") {
             return;
         }
         // Offsets must match the bytes; non-UTF-8 files are left to the credential rules.
@@ -59,6 +60,8 @@ impl Analyzer for DeploymentAnalyzer {
         };
         let settings = if is_env {
             sources::env_file::parse(text)
+        } else if is_dockerfile {
+            sources::dockerfile::parse(text)
         } else if sources::ini::is_airflow_cfg(name, text) {
             let parsed = sources::ini::parse(text);
             for problem in &parsed.problems {
@@ -90,6 +93,8 @@ fn run_rules(settings: &[settings::Setting<'_>]) -> registry::Reports {
 pub fn finding_spans(file_name: &str, text: &str) -> Vec<std::ops::Range<usize>> {
     let settings = if sources::env_file::is_env_file(file_name) {
         sources::env_file::parse(text)
+    } else if sources::dockerfile::is_dockerfile(file_name) {
+        sources::dockerfile::parse(text)
     } else {
         sources::ini::parse(text).settings
     };

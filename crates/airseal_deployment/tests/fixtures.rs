@@ -18,7 +18,7 @@ fn scan_fixture(name: &str) -> String {
     let scanner = Scanner::new(vec![Box::new(DeploymentAnalyzer::new())], settings);
     let mut outcome = ScanOutcome::default();
     // `.cfg` fixtures are read as airflow.cfg, `.env` ones as env files.
-    let as_path = if name.ends_with(".env") {
+    let as_path = if name.ends_with(".env") || name.ends_with(".Dockerfile") {
         Path::new("deploy").join(name)
     } else {
         Path::new("deploy").join("airflow.cfg")
@@ -68,6 +68,7 @@ macro_rules! fixture_tests {
 fixture_tests! {
     cfg001_sensitive_option_in_plain_text => "CFG001.cfg",
     cfg001_sensitive_option_in_plain_text_env => "CFG001.env",
+    cfg001_sensitive_option_in_plain_text_dockerfile => "CFG001.Dockerfile",
     cfg002_public_default_secret => "CFG002.cfg",
     cfg003_configuration_exposes_secrets => "CFG003.cfg",
     cfg004_invalid_backend_kwargs => "CFG004.cfg",

@@ -1,4 +1,5 @@
 //! Readers that turn a file into [`Setting`](crate::settings::Setting)s with exact spans.
 
+pub mod dockerfile;
 pub mod env_file;
 pub mod ini;
