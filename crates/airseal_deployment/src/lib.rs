@@ -1,5 +1,6 @@
-//! Airflow deployment configuration: the `CFG###` rules over airflow.cfg and
-//! `AIRFLOW__SECTION__KEY` settings in env files and Dockerfile `ENV` / `ARG` instructions.
+//! Airflow deployment configuration: the `CFG###` rules over airflow.cfg, and over
+//! `AIRFLOW__SECTION__KEY` settings, `AIRFLOW_CONN_*` connections and `AIRFLOW_VAR_*` Variables in
+//! env files and Dockerfile `ENV` / `ARG` instructions.
 //!
 //! Every input is first turned into [`settings::Setting`]s — section, key, the exact bytes of the
 //! value — by a reader in `sources/`; the rules in `rules/` only see settings, so airflow.cfg and
@@ -58,27 +59,40 @@ impl Analyzer for DeploymentAnalyzer {
         let Ok(text) = std::str::from_utf8(file.bytes) else {
             return;
         };
-        let settings = if is_env {
-            sources::env_file::parse(text)
+        let (settings, entries) = if is_env {
+            (
+                sources::env_file::parse(text),
+                sources::env_file::entries(text),
+            )
         } else if is_dockerfile {
-            sources::dockerfile::parse(text)
+            (
+                sources::dockerfile::parse(text),
+                sources::dockerfile::entries(text),
+            )
         } else if sources::ini::is_airflow_cfg(name, text) {
             let parsed = sources::ini::parse(text);
             for problem in &parsed.problems {
                 out.warn(Some(problem.line), problem.message.clone());
             }
-            parsed.settings
+            (parsed.settings, Vec::new())
         } else {
             return;
         };
-        for (builder, span) in run_rules(&settings).found {
+        for (builder, span) in run_rules(&settings, &entries).found {
             out.report(builder, span);
         }
     }
 }
 
-fn run_rules(settings: &[settings::Setting<'_>]) -> registry::Reports {
+fn run_rules(
+    settings: &[settings::Setting<'_>],
+    entries: &[settings::EnvEntry<'_>],
+) -> registry::Reports {
     let mut reports = registry::Reports::default();
+    for entry in entries {
+        rules::cfg005_connection_in_environment::check(entry, &mut reports);
+        rules::cfg006_variable_in_environment::check(entry, &mut reports);
+    }
     for setting in settings {
         rules::cfg001_sensitive_option_in_plain_text::check(setting, &mut reports);
         rules::cfg002_public_default_secret::check(setting, &mut reports);
@@ -91,14 +105,20 @@ fn run_rules(settings: &[settings::Setting<'_>]) -> registry::Reports {
 /// The spans of every `CFG###` finding in a text read as airflow.cfg (or as an env file when the
 /// name says so), without the engine: for the fuzz target, which checks they lie in the text.
 pub fn finding_spans(file_name: &str, text: &str) -> Vec<std::ops::Range<usize>> {
-    let settings = if sources::env_file::is_env_file(file_name) {
-        sources::env_file::parse(text)
+    let (settings, entries) = if sources::env_file::is_env_file(file_name) {
+        (
+            sources::env_file::parse(text),
+            sources::env_file::entries(text),
+        )
     } else if sources::dockerfile::is_dockerfile(file_name) {
-        sources::dockerfile::parse(text)
+        (
+            sources::dockerfile::parse(text),
+            sources::dockerfile::entries(text),
+        )
     } else {
-        sources::ini::parse(text).settings
+        (sources::ini::parse(text).settings, Vec::new())
     };
-    run_rules(&settings)
+    run_rules(&settings, &entries)
         .found
         .into_iter()
         .map(|(_, span)| span)

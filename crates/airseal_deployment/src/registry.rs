@@ -16,6 +16,8 @@ pub const RULES: &[&RuleSpec] = &[
     &rules::cfg002_public_default_secret::RULE,
     &rules::cfg003_configuration_exposes_secrets::RULE,
     &rules::cfg004_invalid_backend_kwargs::RULE,
+    &rules::cfg005_connection_in_environment::RULE,
+    &rules::cfg006_variable_in_environment::RULE,
 ];
 
 /// Findings of one file, before the engine places them.

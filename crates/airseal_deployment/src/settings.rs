@@ -59,3 +59,13 @@ pub fn environment_name(section: &str, key: &str) -> String {
         key.to_ascii_uppercase()
     )
 }
+
+/// A raw `NAME=value` of an env file or a Dockerfile `ENV` / `ARG`: the rules about
+/// `AIRFLOW_CONN_*` and `AIRFLOW_VAR_*` read these.
+#[derive(Debug, Clone)]
+pub struct EnvEntry<'a> {
+    pub name: &'a str,
+    pub value: &'a str,
+    pub value_span: Range<usize>,
+    pub line: usize,
+}

@@ -72,6 +72,8 @@ fixture_tests! {
     cfg002_public_default_secret => "CFG002.cfg",
     cfg003_configuration_exposes_secrets => "CFG003.cfg",
     cfg004_invalid_backend_kwargs => "CFG004.cfg",
+    cfg005_connection_in_environment => "CFG005.env",
+    cfg006_variable_in_environment => "CFG006.env",
     malformed_ini => "malformed.cfg",
 }
 
@@ -80,7 +82,12 @@ fn every_rule_has_a_fixture() {
     for rule in airseal_deployment::RULES {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures")
-            .join(format!("{}.cfg", rule.code));
-        assert!(path.exists(), "{} has no fixture", rule.code);
+            .join(format!("{}.env", rule.code));
+        let cfg = path.with_extension("cfg");
+        assert!(
+            path.exists() || cfg.exists(),
+            "{} has no fixture",
+            rule.code
+        );
     }
 }

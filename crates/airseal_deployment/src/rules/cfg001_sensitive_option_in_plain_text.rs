@@ -32,7 +32,7 @@
 use airseal_finding::{Confidence, Severity};
 
 use crate::registry::{Reports, RuleSpec};
-use crate::rules::{is_not_a_value, is_uri_option, uri_credentials};
+use crate::rules::{is_not_a_value, is_reference, is_uri_option, uri_credentials};
 use crate::sensitive::sensitive_in;
 use crate::settings::Setting;
 
@@ -70,7 +70,7 @@ pub fn check(setting: &Setting<'_>, reports: &mut Reports) {
     let Some(releases) = sensitive_in(&setting.section, &setting.key) else {
         return;
     };
-    if is_not_a_value(setting.value)
+    if is_reference(setting.value)
         || super::cfg002_public_default_secret::is_public_default(setting)
     {
         return;
@@ -84,6 +84,9 @@ pub fn check(setting: &Setting<'_>, reports: &mut Reports) {
         let Some((_, password)) = uri_credentials(setting.value) else {
             return;
         };
+        if is_not_a_value(&setting.value[password.clone()]) {
+            return;
+        }
         let start = setting.value_span.start + password.start;
         reports.report(
             &RULE,
@@ -122,6 +125,9 @@ pub fn check(setting: &Setting<'_>, reports: &mut Reports) {
             ),
             true,
         );
+        return;
+    }
+    if is_not_a_value(setting.value) {
         return;
     }
     // A Sentry DSN only lets its holder send events to the project: sensitive to Airflow, a

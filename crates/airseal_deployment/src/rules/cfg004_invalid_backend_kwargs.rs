@@ -21,7 +21,7 @@
 use airseal_finding::{Confidence, Severity};
 
 use crate::registry::{Reports, RuleSpec};
-use crate::rules::is_not_a_value;
+use crate::rules::is_reference;
 use crate::settings::Setting;
 
 pub const RULE: RuleSpec = RuleSpec {
@@ -42,7 +42,7 @@ pub fn check(setting: &Setting<'_>, reports: &mut Reports) {
         (setting.section.as_str(), setting.key.as_str()),
         ("secrets", "backend_kwargs") | ("workers", "secrets_backend_kwargs")
     );
-    if !is_kwargs || is_not_a_value(setting.value) {
+    if !is_kwargs || is_reference(setting.value) {
         return;
     }
     let problem = match serde_json::from_str::<serde_json::Value>(setting.value) {

@@ -4,6 +4,8 @@ pub mod cfg001_sensitive_option_in_plain_text;
 pub mod cfg002_public_default_secret;
 pub mod cfg003_configuration_exposes_secrets;
 pub mod cfg004_invalid_backend_kwargs;
+pub mod cfg005_connection_in_environment;
+pub mod cfg006_variable_in_environment;
 
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -12,15 +14,19 @@ use regex::Regex;
 
 use airseal_detectors::looks_like_placeholder;
 
-/// A value that is not a secret written here: empty, a placeholder, or a reference resolved
-/// elsewhere (`${FERNET_KEY}`, `{{ .Values.x }}`, `$(cat file)`).
-pub(crate) fn is_not_a_value(value: &str) -> bool {
+/// A value that is not a secret written here: empty, or a reference resolved elsewhere
+/// (`${FERNET_KEY}`, `{{ .Values.x }}`, `$(cat file)`).
+pub(crate) fn is_reference(value: &str) -> bool {
     let value = value.trim().trim_matches(['"', '\'']);
-    value.is_empty()
-        || looks_like_placeholder(value.as_bytes())
-        || value.contains("${")
-        || value.contains("{{")
-        || value.contains("$(")
+    value.is_empty() || value.contains("${") || value.contains("{{") || value.contains("$(")
+}
+
+/// [`is_reference`], or a placeholder (`changeme`, `<password>`). Judge the secret itself with
+/// this, not a whole URI or JSON document (`db.example.com` in a URI is not a placeholder
+/// password).
+pub(crate) fn is_not_a_value(value: &str) -> bool {
+    let trimmed = value.trim().trim_matches(['"', '\'']);
+    is_reference(value) || looks_like_placeholder(trimmed.as_bytes())
 }
 
 /// `scheme://user:password@host`: the password's range inside `text`.

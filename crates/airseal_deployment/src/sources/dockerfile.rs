@@ -3,7 +3,7 @@
 //! and `\` continuation lines. Hand-written: Dockerfile instructions are line-oriented and no
 //! crate gives byte spans for them.
 
-use crate::settings::{Origin, Setting};
+use crate::settings::{EnvEntry, Origin, Setting};
 use crate::sources::env_file::airflow_setting;
 
 /// `Dockerfile`, `Dockerfile.prod`, `airflow.Dockerfile`, `Containerfile`.
@@ -16,6 +16,24 @@ pub fn is_dockerfile(file_name: &str) -> bool {
 }
 
 pub fn parse(text: &str) -> Vec<Setting<'_>> {
+    entries(text)
+        .into_iter()
+        .filter_map(|entry| {
+            let (section, key) = airflow_setting(entry.name)?;
+            Some(Setting {
+                section,
+                key,
+                value: entry.value,
+                value_span: entry.value_span,
+                line: entry.line,
+                origin: Origin::Environment,
+            })
+        })
+        .collect()
+}
+
+/// Every `ENV` / `ARG` assignment.
+pub fn entries(text: &str) -> Vec<EnvEntry<'_>> {
     let mut out = Vec::new();
     let mut offset = 0;
     let mut continuing = false;
@@ -48,17 +66,12 @@ pub fn parse(text: &str) -> Vec<Setting<'_>> {
             .strip_suffix('\\')
             .map_or(line.len(), str::len);
         for (name, value_range) in pairs(line, cursor, rest_end) {
-            let Some((section, key)) = airflow_setting(name) else {
-                continue;
-            };
             let span = start + value_range.start..start + value_range.end;
-            out.push(Setting {
-                section,
-                key,
+            out.push(EnvEntry {
+                name,
                 value: &text[span.clone()],
                 value_span: span,
                 line: index + 1,
-                origin: Origin::Environment,
             });
         }
     }

@@ -3,7 +3,7 @@
 //! values (quotes not part of the value), `#` comment lines, ` #` inline comments after an
 //! unquoted value. Hand-written for the spans, like the INI reader.
 
-use crate::settings::{Origin, Setting};
+use crate::settings::{EnvEntry, Origin, Setting};
 
 /// Whether a file name is an env file: `.env`, `.env.local`, `prod.env`.
 pub fn is_env_file(file_name: &str) -> bool {
@@ -68,6 +68,19 @@ fn value_bounds(raw: &str) -> (usize, usize) {
     let end = value.find(" #").unwrap_or(value.len());
     let trimmed = value[..end].trim_end();
     (leading, leading + trimmed.len())
+}
+
+/// Every assignment, for the `AIRFLOW_CONN_*` / `AIRFLOW_VAR_*` rules.
+pub fn entries(text: &str) -> Vec<EnvEntry<'_>> {
+    assignments(text)
+        .into_iter()
+        .map(|(name, value, value_span, line)| EnvEntry {
+            name,
+            value,
+            value_span,
+            line,
+        })
+        .collect()
 }
 
 pub fn parse(text: &str) -> Vec<Setting<'_>> {
