@@ -52,7 +52,12 @@ impl Analyzer for DeploymentAnalyzer {
         };
         let is_env = sources::env_file::is_env_file(name);
         let is_dockerfile = sources::dockerfile::is_dockerfile(name);
-        if !is_env && !is_dockerfile && !name.ends_with(".cfg") {
+        let is_yaml = sources::yaml_env::is_yaml(name);
+        if !is_env && !is_dockerfile && !is_yaml && !name.ends_with(".cfg") {
+            return;
+        }
+        // Only YAML that mentions an Airflow environment variable is parsed.
+        if is_yaml && !file.bytes.windows(8).any(|w| w == b"AIRFLOW_") {
             return;
         }
         // Offsets must match the bytes; non-UTF-8 files are left to the credential rules.
@@ -69,6 +74,17 @@ impl Analyzer for DeploymentAnalyzer {
                 sources::dockerfile::parse(text),
                 sources::dockerfile::entries(text),
             )
+        } else if is_yaml {
+            match sources::yaml_env::entries(text, sources::yaml_env::is_compose_file(name)) {
+                Ok(entries) => (settings::settings_of(&entries), entries),
+                Err(error) => {
+                    out.warn(
+                        Some(error.line),
+                        format!("not valid YAML: {}", error.message),
+                    );
+                    return;
+                }
+            }
         } else if sources::ini::is_airflow_cfg(name, text) {
             let parsed = sources::ini::parse(text);
             for problem in &parsed.problems {
@@ -115,6 +131,10 @@ pub fn finding_spans(file_name: &str, text: &str) -> Vec<std::ops::Range<usize>>
             sources::dockerfile::parse(text),
             sources::dockerfile::entries(text),
         )
+    } else if sources::yaml_env::is_yaml(file_name) {
+        let compose = sources::yaml_env::is_compose_file(file_name);
+        let entries = sources::yaml_env::entries(text, compose).unwrap_or_default();
+        (settings::settings_of(&entries), entries)
     } else {
         (sources::ini::parse(text).settings, Vec::new())
     };

@@ -64,8 +64,27 @@ pub fn environment_name(section: &str, key: &str) -> String {
 /// `AIRFLOW_CONN_*` and `AIRFLOW_VAR_*` read these.
 #[derive(Debug, Clone)]
 pub struct EnvEntry<'a> {
-    pub name: &'a str,
+    /// Borrowed from the text where it is written as is; owned when it comes from a YAML tree.
+    pub name: std::borrow::Cow<'a, str>,
     pub value: &'a str,
     pub value_span: Range<usize>,
     pub line: usize,
+}
+
+/// The `AIRFLOW__SECTION__KEY` settings among environment entries.
+pub fn settings_of<'a>(entries: &[EnvEntry<'a>]) -> Vec<Setting<'a>> {
+    entries
+        .iter()
+        .filter_map(|entry| {
+            let (section, key) = crate::sources::env_file::airflow_setting(&entry.name)?;
+            Some(Setting {
+                section,
+                key,
+                value: entry.value,
+                value_span: entry.value_span.clone(),
+                line: entry.line,
+                origin: Origin::Environment,
+            })
+        })
+        .collect()
 }

@@ -18,7 +18,9 @@ fn scan_fixture(name: &str) -> String {
     let scanner = Scanner::new(vec![Box::new(DeploymentAnalyzer::new())], settings);
     let mut outcome = ScanOutcome::default();
     // `.cfg` fixtures are read as airflow.cfg, `.env` ones as env files.
-    let as_path = if name.ends_with(".env") || name.ends_with(".Dockerfile") {
+    let as_path = if name.ends_with(".compose.yaml") {
+        Path::new("deploy").join("docker-compose.yaml")
+    } else if name.ends_with(".env") || name.ends_with(".Dockerfile") || name.ends_with(".yaml") {
         Path::new("deploy").join(name)
     } else {
         Path::new("deploy").join("airflow.cfg")
@@ -29,8 +31,10 @@ fn scan_fixture(name: &str) -> String {
         bytes: &bytes,
     };
     scanner.analyze_file(&file, &mut outcome);
+    let mut findings = outcome.findings;
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut out = String::new();
-    for f in &outcome.findings {
+    for f in &findings {
         let l = &f.location;
         out.push_str(&format!(
             "{}:{} {} {} {}\n",
@@ -74,7 +78,10 @@ fixture_tests! {
     cfg004_invalid_backend_kwargs => "CFG004.cfg",
     cfg005_connection_in_environment => "CFG005.env",
     cfg006_variable_in_environment => "CFG006.env",
+    cfg001_sensitive_option_in_plain_text_compose => "CFG001.compose.yaml",
+    cfg001_sensitive_option_in_plain_text_kubernetes => "CFG001.k8s.yaml",
     malformed_ini => "malformed.cfg",
+    malformed_compose => "malformed.compose.yaml",
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! ## What it does
 //! Finds a sensitive Airflow option written in plain text, in airflow.cfg (`[core] fernet_key =
-//! ...`) or as an environment setting in an env file or a Dockerfile `ENV` / `ARG`
-//! (`AIRFLOW__CORE__FERNET_KEY=...`).
+//! ...`) or as an environment setting (`AIRFLOW__CORE__FERNET_KEY=...`) in an env file, a
+//! Dockerfile `ENV` / `ARG`, a docker-compose `environment:` (map or list form) or a Kubernetes
+//! container's `env` (`value:`; `valueFrom.secretKeyRef` is the safe form).
 //! "Sensitive" is Airflow's own list — every option its config.yml (and the Celery provider's)
 //! marks `sensitive: true`: `fernet_key`, `[webserver]`/`[api] secret_key`, `[api_auth]
 //! jwt_secret`, `sql_alchemy_conn`, `broker_url`, `result_backend`, `flower_basic_auth`,

@@ -1,5 +1,5 @@
 //! ## What it does
-//! Finds Airflow connections defined with a password in an env file or a Dockerfile:
+//! Finds Airflow connections defined with a password in an env file, a Dockerfile, a compose file or a Kubernetes manifest:
 //! `AIRFLOW_CONN_<ID>=scheme://user:password@host/...`, or the JSON form
 //! (`AIRFLOW_CONN_<ID>='{"conn_type": "postgres", "password": "..."}'`, Airflow ≥ 2.3) with a
 //! password or a secret extra.

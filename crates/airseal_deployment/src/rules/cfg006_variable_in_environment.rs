@@ -1,5 +1,5 @@
 //! ## What it does
-//! Finds Airflow Variables with a secret-like name defined in an env file or a Dockerfile:
+//! Finds Airflow Variables with a secret-like name defined in an env file, a Dockerfile, a compose file or a Kubernetes manifest:
 //! `AIRFLOW_VAR_API_KEY=...`, `AIRFLOW_VAR_SLACK_TOKEN=...`, `AIRFLOW_VAR_DB_PASSWORD=...`.
 //! ## Why is this bad?
 //! The value is in plain text wherever the environment is written, invisible in the UI, and

@@ -19,7 +19,7 @@ pub fn parse(text: &str) -> Vec<Setting<'_>> {
     entries(text)
         .into_iter()
         .filter_map(|entry| {
-            let (section, key) = airflow_setting(entry.name)?;
+            let (section, key) = airflow_setting(&entry.name)?;
             Some(Setting {
                 section,
                 key,
@@ -68,7 +68,7 @@ pub fn entries(text: &str) -> Vec<EnvEntry<'_>> {
         for (name, value_range) in pairs(line, cursor, rest_end) {
             let span = start + value_range.start..start + value_range.end;
             out.push(EnvEntry {
-                name,
+                name: name.into(),
                 value: &text[span.clone()],
                 value_span: span,
                 line: index + 1,

@@ -75,7 +75,7 @@ pub fn entries(text: &str) -> Vec<EnvEntry<'_>> {
     assignments(text)
         .into_iter()
         .map(|(name, value, value_span, line)| EnvEntry {
-            name,
+            name: name.into(),
             value,
             value_span,
             line,

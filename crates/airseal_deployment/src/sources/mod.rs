@@ -3,3 +3,4 @@
 pub mod dockerfile;
 pub mod env_file;
 pub mod ini;
+pub mod yaml_env;
