@@ -127,10 +127,10 @@ impl<'a> Offsets<'a> {
 /// Every document of a (possibly multi-document) YAML text.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, YamlError> {
     let offsets = Offsets::new(text);
-    let mut parser = Parser::new_from_str(text);
+    let parser = Parser::new_from_str(text);
     let mut documents = Vec::new();
     let mut stack: Vec<Building> = Vec::new();
-    while let Some(next) = parser.next() {
+    for next in parser {
         let (event, span) = next.map_err(|e| YamlError {
             line: e.marker().line(),
             message: e.info().to_owned(),
