@@ -24,6 +24,44 @@ pub enum Command {
         /// Rule code, e.g. KEY001.
         code: String,
     },
+    /// Least-privilege IAM for Airflow's AWS secrets backends.
+    #[command(subcommand)]
+    Iam(IamCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IamCommand {
+    /// Print the policy Airflow's reader role needs: the one read action on exactly the
+    /// backend's prefixes, and kms:Decrypt only through the secrets service.
+    Policy {
+        /// The secrets backend Airflow is configured with.
+        #[arg(long, value_enum, default_value_t = IamBackend::SecretsManager)]
+        backend: IamBackend,
+        /// AWS region of the secrets, e.g. eu-west-1.
+        #[arg(long)]
+        region: String,
+        /// 12-digit AWS account id that owns the secrets.
+        #[arg(long)]
+        account: String,
+        /// AWS partition.
+        #[arg(long, default_value = "aws")]
+        partition: String,
+        /// A lookup prefix from backend_kwargs (repeatable; default: the backend's
+        /// connections and variables prefixes).
+        #[arg(long = "prefix", value_name = "PREFIX")]
+        prefixes: Vec<String>,
+        /// ARN of a customer-managed KMS key that encrypts the secrets (repeatable).
+        #[arg(long = "kms-key", value_name = "ARN")]
+        kms_keys: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IamBackend {
+    /// AWS Secrets Manager (SecretsManagerBackend).
+    SecretsManager,
+    /// AWS Systems Manager Parameter Store (SystemsManagerParameterStoreBackend).
+    Ssm,
 }
 
 /// Options shared by everything that scans.

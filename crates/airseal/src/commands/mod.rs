@@ -1,4 +1,5 @@
 mod baseline;
+mod iam;
 mod rules;
 mod scan;
 
@@ -13,5 +14,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitStatus> {
         }
         Command::Rules(args) => rules::run(&args),
         Command::Rule { code } => rules::show(&code),
+        Command::Iam(command) => iam::run(command),
     }
 }

@@ -8,3 +8,4 @@ mod config;
 mod dag_rules;
 mod docs;
 mod formats;
+mod iam;

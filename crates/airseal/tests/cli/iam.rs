@@ -1,0 +1,70 @@
+//! `airseal iam policy`: a valid policy with exactly the backend's prefixes, and wildcards or
+//! malformed ids refused with exit 2.
+use crate::common::{airseal, stderr, stdout};
+
+#[test]
+fn the_reader_policy_grants_one_action_on_exactly_the_prefixes() {
+    let output = airseal()
+        .args([
+            "iam",
+            "policy",
+            "--backend",
+            "ssm",
+            "--region",
+            "eu-central-1",
+        ])
+        .args([
+            "--account",
+            "210987654321",
+            "--prefix",
+            "/team-a/connections",
+        ])
+        .args([
+            "--kms-key",
+            "arn:aws:kms:eu-central-1:210987654321:key/0f1e2d3c-aaaa-bbbb-cccc-0123456789ab",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let policy: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(policy["Version"], "2012-10-17");
+    let statements = policy["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 2);
+    assert_eq!(
+        statements[0]["Action"],
+        serde_json::json!(["ssm:GetParameter"])
+    );
+    assert_eq!(
+        statements[0]["Resource"],
+        serde_json::json!(["arn:aws:ssm:eu-central-1:210987654321:parameter/team-a/connections/*"])
+    );
+    assert_eq!(
+        statements[1]["Condition"]["StringEquals"]["kms:ViaService"],
+        "ssm.eu-central-1.amazonaws.com"
+    );
+    assert!(!stdout(&output).contains("\"*\""), "no wildcard resource");
+}
+
+#[test]
+fn wildcards_are_refused() {
+    for args in [
+        vec!["--region", "*", "--account", "123456789012"],
+        vec![
+            "--region",
+            "eu-west-1",
+            "--account",
+            "123456789012",
+            "--prefix",
+            "airflow/*",
+        ],
+        vec!["--region", "eu-west-1", "--account", "not-an-account"],
+    ] {
+        let output = airseal()
+            .args(["iam", "policy"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&output).contains("error"), "{args:?}");
+    }
+}
