@@ -54,6 +54,16 @@ pub enum IamCommand {
         #[arg(long = "kms-key", value_name = "ARN")]
         kms_keys: Vec<String>,
     },
+    /// Check IAM policy documents with the IAM### rules (the same as
+    /// `airseal scan --select IAM FILE...`).
+    Lint {
+        /// Policy JSON files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,6 +10,7 @@ use airseal_discovery::{DEFAULT_MAX_FILE_SIZE, DiscoveryOptions};
 use airseal_engine::analyzers::CredentialAnalyzer;
 use airseal_engine::{Analyzer, Baseline, RuleSelection, ScanSettings, Scanner};
 use airseal_finding::{RuleCode, RuleMeta, Severity};
+use airseal_iam::lint::IamAnalyzer;
 use airseal_python::PythonAnalyzer;
 use anyhow::Context;
 
@@ -38,6 +39,7 @@ pub fn all_rule_meta(config: &Config) -> anyhow::Result<Vec<RuleMeta>> {
     let mut rules = CredentialAnalyzer::new(detectors).rules();
     rules.extend(PythonAnalyzer::new().rules());
     rules.extend(DeploymentAnalyzer::new().rules());
+    rules.extend(IamAnalyzer::new().rules());
     rules.sort_by(|a, b| a.code.cmp(&b.code));
     Ok(rules)
 }
@@ -88,6 +90,12 @@ pub fn scan_setup(options: &ScanOptions, baseline: Option<&Path>) -> anyhow::Res
         .any(|code| selection.is_enabled(&code));
     if deployment_enabled {
         analyzers.push(Box::new(DeploymentAnalyzer::new()));
+    }
+    let iam_enabled = IamAnalyzer::codes()
+        .filter_map(|code| RuleCode::new(code).ok())
+        .any(|code| selection.is_enabled(&code));
+    if iam_enabled {
+        analyzers.push(Box::new(IamAnalyzer::new()));
     }
 
     let baseline = baseline.map(Baseline::load).transpose()?;

@@ -6,6 +6,8 @@
 //! that action on the configured prefixes only — never `*`, never `ListSecrets` or a write — and
 //! `kms:Decrypt` on a customer-managed key only through that service (`kms:ViaService`).
 
+pub mod lint;
+
 use serde_json::{Value, json};
 
 /// The AWS secrets backend the policy is for.

@@ -10,6 +10,23 @@ use crate::output::open_output;
 
 pub fn run(command: IamCommand) -> anyhow::Result<ExitStatus> {
     match command {
+        IamCommand::Lint { paths, format } => {
+            use clap::Parser;
+            let mut argv = vec![
+                "airseal".into(),
+                "scan".into(),
+                "--select".into(),
+                "IAM".into(),
+                "--format".into(),
+                format_name(format).into(),
+            ];
+            argv.extend(paths.into_iter().map(std::path::PathBuf::into_os_string));
+            let cli = crate::args::Cli::try_parse_from(argv)?;
+            match cli.command {
+                crate::args::Command::Scan(args) => super::scan::run(&args),
+                _ => anyhow::bail!("internal: `iam lint` did not build a scan"),
+            }
+        }
         IamCommand::Policy {
             backend,
             region,
@@ -46,5 +63,17 @@ pub fn run(command: IamCommand) -> anyhow::Result<ExitStatus> {
             out.flush()?;
             Ok(ExitStatus::Success)
         }
+    }
+}
+
+fn format_name(format: crate::args::OutputFormat) -> &'static str {
+    use crate::args::OutputFormat;
+    match format {
+        OutputFormat::Human => "human",
+        OutputFormat::Json => "json",
+        OutputFormat::Jsonl => "jsonl",
+        OutputFormat::Sarif => "sarif",
+        OutputFormat::Junit => "junit",
+        OutputFormat::Github => "github",
     }
 }

@@ -68,3 +68,46 @@ fn wildcards_are_refused() {
         assert!(stderr(&output).contains("error"), "{args:?}");
     }
 }
+
+#[test]
+fn iam_lint_reports_a_broad_policy_and_passes_the_generated_one() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::write(
+        dir.path(),
+        "broad.json",
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"}]}"#,
+    );
+    let output = airseal()
+        .args(["iam", "lint", "--format", "json"])
+        .arg(dir.path().join("broad.json"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let codes: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["IAM001", "IAM002"], "{report:#}");
+
+    let generated = airseal()
+        .args([
+            "iam",
+            "policy",
+            "--region",
+            "eu-west-1",
+            "--account",
+            "123456789012",
+        ])
+        .output()
+        .unwrap();
+    crate::common::write(dir.path(), "reader.json", stdout(&generated));
+    let output = airseal()
+        .args(["iam", "lint"])
+        .arg(dir.path().join("reader.json"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+}

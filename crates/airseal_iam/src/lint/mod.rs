@@ -1,0 +1,133 @@
+//! `IAM###`: lint rules over IAM policy documents (`*.json` with `Version` and `Statement`), as
+//! an analyzer of the scan: `airseal scan` finds them in a repository, `airseal iam lint FILE`
+//! runs only them. The policy is read with `airseal_yaml` (JSON is YAML) for exact lines.
+
+mod rules;
+
+use std::ops::Range;
+
+use airseal_discovery::SourceFile;
+use airseal_engine::{Analyzer, FileAnalysis};
+use airseal_finding::{RuleMeta, StaticRule};
+use airseal_yaml::Node;
+
+pub use rules::RULES;
+
+/// One `Statement` entry, flattened for the rules.
+pub struct Statement<'a> {
+    pub node: &'a Node,
+    pub allow: bool,
+    /// (action, its span) from `Action`.
+    pub actions: Vec<(String, Range<usize>)>,
+    pub resources: Vec<(String, Range<usize>)>,
+    pub has_not_action: bool,
+    pub has_not_resource: bool,
+    /// Span of the statement's first line (its `Effect` or first key) for findings about it.
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Default)]
+pub struct IamAnalyzer;
+
+impl IamAnalyzer {
+    pub fn new() -> Self {
+        IamAnalyzer
+    }
+
+    pub fn codes() -> impl Iterator<Item = &'static str> {
+        RULES.iter().map(|r| r.code)
+    }
+}
+
+impl Analyzer for IamAnalyzer {
+    fn name(&self) -> &'static str {
+        "iam"
+    }
+
+    fn rules(&self) -> Vec<RuleMeta> {
+        RULES.iter().map(|r| r.meta()).collect()
+    }
+
+    fn analyze(&self, file: &SourceFile<'_>, out: &mut FileAnalysis<'_>) {
+        let is_json = file
+            .path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        if !is_json
+            || !contains(file.bytes, b"\"Statement\"")
+            || !contains(file.bytes, b"\"Version\"")
+        {
+            return;
+        }
+        let Ok(text) = std::str::from_utf8(file.bytes) else {
+            return;
+        };
+        let Ok(documents) = airseal_yaml::parse_documents(text) else {
+            out.warn(None, "looks like an IAM policy but is not valid JSON");
+            return;
+        };
+        for document in &documents {
+            let statements = statements(document);
+            let mut reports = Vec::new();
+            for check in rules::CHECKS {
+                check(&statements, &mut reports);
+            }
+            for (rule, span, message, fix) in reports {
+                let builder = rule.finding(rule.severity, message, fix, false);
+                out.report(builder, span);
+            }
+        }
+    }
+}
+
+/// A finding before placement: rule, span, message, fix.
+pub type Report = (&'static StaticRule, Range<usize>, String, String);
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn strings(node: Option<&Node>) -> Vec<(String, Range<usize>)> {
+    let one = |n: &Node| match n {
+        Node::Scalar { value, span, .. } => Some((value.clone(), span.clone())),
+        _ => None,
+    };
+    match node {
+        Some(Node::Sequence { items, .. }) => items.iter().filter_map(one).collect(),
+        Some(n) => one(n).into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+fn statements(document: &Node) -> Vec<Statement<'_>> {
+    let list: Vec<&Node> = match document.get("Statement") {
+        Some(Node::Sequence { items, .. }) => items.iter().collect(),
+        Some(single @ Node::Mapping { .. }) => vec![single],
+        _ => Vec::new(),
+    };
+    list.into_iter()
+        .map(|node| {
+            let effect = node.get("Effect");
+            let span = match effect {
+                Some(Node::Scalar { span, .. }) => span.clone(),
+                _ => node
+                    .entries()
+                    .first()
+                    .and_then(|(k, _)| match k {
+                        Node::Scalar { span, .. } => Some(span.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or(0..0),
+            };
+            Statement {
+                node,
+                allow: effect.and_then(Node::as_str) == Some("Allow"),
+                actions: strings(node.get("Action")),
+                resources: strings(node.get("Resource")),
+                has_not_action: node.get("NotAction").is_some(),
+                has_not_resource: node.get("NotResource").is_some(),
+                span,
+            }
+        })
+        .collect()
+}

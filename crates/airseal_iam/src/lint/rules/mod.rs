@@ -1,0 +1,68 @@
+//! One file per `IAM###` rule; each file's `//!` comment is its documentation.
+
+mod iam001_wildcard_action_on_secrets;
+mod iam002_wildcard_resource_on_secrets;
+mod iam003_action_airflow_never_calls;
+mod iam004_kms_decrypt_without_via_service;
+mod iam005_allow_with_not_action;
+
+use airseal_finding::StaticRule;
+
+use super::{Report, Statement};
+
+/// Every rule, in code order.
+pub const RULES: &[&StaticRule] = &[
+    &iam001_wildcard_action_on_secrets::RULE,
+    &iam002_wildcard_resource_on_secrets::RULE,
+    &iam003_action_airflow_never_calls::RULE,
+    &iam004_kms_decrypt_without_via_service::RULE,
+    &iam005_allow_with_not_action::RULE,
+];
+
+/// A rule's check over a policy's statements.
+pub type Check = fn(&[Statement<'_>], &mut Vec<Report>);
+
+/// Every rule's check, in the same order.
+pub const CHECKS: &[Check] = &[
+    iam001_wildcard_action_on_secrets::check,
+    iam002_wildcard_resource_on_secrets::check,
+    iam003_action_airflow_never_calls::check,
+    iam004_kms_decrypt_without_via_service::check,
+    iam005_allow_with_not_action::check,
+];
+
+/// Whether an action is about secrets Airflow reads: Secrets Manager, Parameter Store reads,
+/// KMS decryption, or a wildcard that covers them.
+pub(crate) fn touches_secrets(action: &str) -> bool {
+    let lower = action.to_ascii_lowercase();
+    lower == "*"
+        || lower.starts_with("secretsmanager:")
+        || lower.starts_with("ssm:getparameter")
+        || lower == "ssm:*"
+        || lower == "kms:decrypt"
+        || lower == "kms:*"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_is_documented() {
+        let mut previous = "";
+        for rule in RULES {
+            let meta = rule.meta();
+            assert!(rule.code > previous && rule.code.starts_with("IAM"));
+            previous = rule.code;
+            for text in [
+                &meta.what_it_does,
+                &meta.why_bad,
+                &meta.example,
+                &meta.how_to_fix,
+            ] {
+                assert!(!text.is_empty(), "{}", rule.code);
+            }
+        }
+        assert_eq!(RULES.len(), CHECKS.len());
+    }
+}

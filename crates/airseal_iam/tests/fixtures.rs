@@ -1,0 +1,101 @@
+//! One policy per `IAM###` rule in `tests/fixtures/`, run through the scan engine with the IAM
+//! analyzer and pinned by an insta snapshot; and the policy `airseal iam policy` prints passes
+//! every rule.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use std::path::Path;
+
+use airseal_discovery::SourceFile;
+use airseal_engine::{RuleSelection, ScanOutcome, ScanSettings, Scanner};
+use airseal_iam::lint::{IamAnalyzer, RULES};
+use airseal_iam::{Backend, ReaderPolicy};
+
+fn findings(name: &str, bytes: &[u8]) -> String {
+    let selection = RuleSelection::new(&[], &[], &[]).unwrap();
+    let settings = ScanSettings::new(selection, &[], &[], None).unwrap();
+    let scanner = Scanner::new(vec![Box::new(IamAnalyzer::new())], settings);
+    let mut outcome = ScanOutcome::default();
+    let path = Path::new("policies").join(name);
+    let file = SourceFile {
+        path: &path,
+        display_path: name,
+        bytes,
+    };
+    scanner.analyze_file(&file, &mut outcome);
+    let mut found = outcome.findings;
+    found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    found
+        .iter()
+        .map(|f| {
+            let frame = f
+                .source_line
+                .as_ref()
+                .map_or(String::new(), |s| s.text.clone());
+            format!(
+                "{}:{} {} {} {}\n    | {}\n",
+                f.location.line, f.location.column, f.code, f.severity, f.message, frame
+            )
+        })
+        .collect()
+}
+
+fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    findings(name, &std::fs::read(path).unwrap())
+}
+
+#[test]
+fn iam001() {
+    insta::assert_snapshot!(fixture("IAM001.json"));
+}
+#[test]
+fn iam002() {
+    insta::assert_snapshot!(fixture("IAM002.json"));
+}
+#[test]
+fn iam003() {
+    insta::assert_snapshot!(fixture("IAM003.json"));
+}
+#[test]
+fn iam004() {
+    insta::assert_snapshot!(fixture("IAM004.json"));
+}
+#[test]
+fn iam005() {
+    insta::assert_snapshot!(fixture("IAM005.json"));
+}
+
+#[test]
+fn every_rule_has_a_fixture() {
+    for rule in RULES {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(format!("{}.json", rule.code));
+        assert!(path.exists(), "{}", rule.code);
+    }
+}
+
+#[test]
+fn the_generated_reader_policy_passes_every_rule() {
+    for backend in [Backend::SecretsManager, Backend::ParameterStore] {
+        let policy = ReaderPolicy {
+            backend,
+            partition: "aws".to_owned(),
+            region: "eu-west-1".to_owned(),
+            account: "123456789012".to_owned(),
+            prefixes: backend
+                .default_prefixes()
+                .iter()
+                .map(|p| (*p).to_owned())
+                .collect(),
+            kms_keys: vec![
+                "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+                    .to_owned(),
+            ],
+        };
+        let text = serde_json::to_string_pretty(&policy.document().unwrap()).unwrap();
+        assert_eq!(findings("generated.json", text.as_bytes()), "", "{text}");
+    }
+}
