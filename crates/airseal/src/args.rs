@@ -105,6 +105,27 @@ pub struct ScanOptions {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+    /// Read Helm values files as this Airflow chart's (default: recognised by their keys).
+    #[arg(long, value_enum, value_name = "CHART")]
+    pub chart: Option<ChartArg>,
+}
+
+/// The two Airflow Helm charts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChartArg {
+    /// airflow-helm/charts (`charts/airflow`).
+    UserCommunity,
+    /// apache/airflow (`chart/`).
+    Official,
+}
+
+impl From<ChartArg> for airseal_deployment::Chart {
+    fn from(chart: ChartArg) -> Self {
+        match chart {
+            ChartArg::UserCommunity => airseal_deployment::Chart::UserCommunity,
+            ChartArg::Official => airseal_deployment::Chart::Official,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -89,7 +89,9 @@ pub fn scan_setup(options: &ScanOptions, baseline: Option<&Path>) -> anyhow::Res
         .filter_map(|code| RuleCode::new(code).ok())
         .any(|code| selection.is_enabled(&code));
     if deployment_enabled {
-        analyzers.push(Box::new(DeploymentAnalyzer::new()));
+        analyzers.push(Box::new(DeploymentAnalyzer::with_chart(
+            options.chart.map(Into::into),
+        )));
     }
     let iam_enabled = IamAnalyzer::codes()
         .filter_map(|code| RuleCode::new(code).ok())

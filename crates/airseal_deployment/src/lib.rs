@@ -1,40 +1,106 @@
-//! Airflow deployment configuration: the `CFG###` rules over airflow.cfg, and over
+//! Airflow deployment configuration: the `CFG###` rules over airflow.cfg and over
 //! `AIRFLOW__SECTION__KEY` settings, `AIRFLOW_CONN_*` connections and `AIRFLOW_VAR_*` Variables in
-//! env files and Dockerfile `ENV` / `ARG` instructions.
+//! env files, Dockerfiles, docker-compose files and Kubernetes env; the `HLM###` rules over the
+//! Helm values of both Airflow charts; the `KUB###` rules over Kubernetes manifests.
 //!
 //! Every input is first turned into [`settings::Setting`]s — section, key, the exact bytes of the
-//! value — by a reader in `sources/`; the rules in `rules/` only see settings, so airflow.cfg and
-//! the environment get the same judgement, each with the fix spelled its own way (`fernet_key_cmd`
-//! in airflow.cfg, `AIRFLOW__CORE__FERNET_KEY_CMD` in the environment). Which options are
-//! sensitive comes from Airflow itself (`data/sensitive-options.tsv`, see
-//! scripts/sensitive-options.py).
+//! value — by a reader in `sources/` (or, for YAML, by `helm/` and `kubernetes.rs`); the `CFG`
+//! rules only see settings, so airflow.cfg, the environment and the official chart's `config:`
+//! get the same judgement, each with the fix spelled its own way. Which options are sensitive
+//! comes from Airflow itself (`data/sensitive-options.tsv`, see scripts/sensitive-options.py).
 
+pub mod helm;
+pub(crate) mod kubernetes;
 mod registry;
 mod rules;
 mod sensitive;
 mod settings;
 mod sources;
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 use airseal_discovery::SourceFile;
 use airseal_engine::{Analyzer, FileAnalysis};
 use airseal_finding::RuleMeta;
+use airseal_yaml::{LiteralBlock, Node};
 
+pub use helm::Chart;
 pub use registry::{RULES, RuleSpec};
 pub use sensitive::sensitive_in;
 
-/// Runs the `CFG###` rules over airflow.cfg files and env files.
+use settings::{EnvEntry, Setting};
+
+/// Runs the `CFG###`, `HLM###` and `KUB###` rules.
 #[derive(Debug, Default)]
-pub struct DeploymentAnalyzer;
+pub struct DeploymentAnalyzer {
+    /// `--chart`: values files are read as this chart's instead of recognising it by shape.
+    chart: Option<Chart>,
+}
 
 impl DeploymentAnalyzer {
     pub fn new() -> Self {
-        DeploymentAnalyzer
+        DeploymentAnalyzer::default()
+    }
+
+    pub fn with_chart(chart: Option<Chart>) -> Self {
+        DeploymentAnalyzer { chart }
     }
 
     /// Codes of every rule this analyzer reports.
     pub fn codes() -> impl Iterator<Item = &'static str> {
         RULES.iter().map(|r| r.code)
     }
+}
+
+/// What kind of configuration a file name says it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    Env,
+    Dockerfile,
+    Compose,
+    /// Any other YAML: Helm values, Kubernetes manifests.
+    Yaml,
+    AirflowCfg,
+}
+
+fn kind_of(name: &str) -> Option<FileKind> {
+    if sources::env_file::is_env_file(name) {
+        Some(FileKind::Env)
+    } else if sources::dockerfile::is_dockerfile(name) {
+        Some(FileKind::Dockerfile)
+    } else if sources::yaml_env::is_compose_file(name) {
+        Some(FileKind::Compose)
+    } else if sources::yaml_env::is_yaml(name) {
+        Some(FileKind::Yaml)
+    } else if name.ends_with(".cfg") {
+        Some(FileKind::AirflowCfg)
+    } else {
+        None
+    }
+}
+
+/// Bytes without which a YAML file holds nothing these rules read; parsing is skipped.
+static YAML_SIGNALS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    AhoCorasick::new([
+        "AIRFLOW_",
+        "kind:",
+        "\"kind\"",
+        "airflow:",
+        "fernetKey",
+        "webserverSecretKey",
+        "metadataConnection",
+        "defaultAirflow",
+        "gitSync",
+    ])
+    .ok()
+});
+
+/// A problem to report as a warning.
+struct Problem {
+    line: Option<usize>,
+    message: String,
 }
 
 impl Analyzer for DeploymentAnalyzer {
@@ -50,95 +116,230 @@ impl Analyzer for DeploymentAnalyzer {
         let Some(name) = file.path.file_name().and_then(|n| n.to_str()) else {
             return;
         };
-        let is_env = sources::env_file::is_env_file(name);
-        let is_dockerfile = sources::dockerfile::is_dockerfile(name);
-        let is_yaml = sources::yaml_env::is_yaml(name);
-        if !is_env && !is_dockerfile && !is_yaml && !name.ends_with(".cfg") {
+        let Some(kind) = kind_of(name) else {
+            return;
+        };
+        if matches!(kind, FileKind::Yaml | FileKind::Compose)
+            && self.chart.is_none()
+            && !YAML_SIGNALS
+                .as_ref()
+                .is_some_and(|signals| signals.is_match(file.bytes))
+        {
             return;
         }
-        // Only YAML that mentions an Airflow environment variable is parsed.
-        if is_yaml && !file.bytes.windows(8).any(|w| w == b"AIRFLOW_") {
+        // Chart templates are Go templates that only become YAML when rendered.
+        if kind == FileKind::Yaml
+            && file.path.components().any(|c| c.as_os_str() == "templates")
+            && file.bytes.windows(2).any(|w| w == b"{{")
+        {
             return;
         }
         // Offsets must match the bytes; non-UTF-8 files are left to the credential rules.
         let Ok(text) = std::str::from_utf8(file.bytes) else {
+            if kind != FileKind::AirflowCfg || file.bytes.windows(2).any(|w| w == b"[c") {
+                out.warn(
+                    None,
+                    "not valid UTF-8: the configuration rules skipped it (the credential rules still read it)",
+                );
+            }
             return;
         };
-        let (settings, entries) = if is_env {
-            (
-                sources::env_file::parse(text),
-                sources::env_file::entries(text),
-            )
-        } else if is_dockerfile {
-            (
-                sources::dockerfile::parse(text),
-                sources::dockerfile::entries(text),
-            )
-        } else if is_yaml {
-            match sources::yaml_env::entries(text, sources::yaml_env::is_compose_file(name)) {
-                Ok(entries) => (settings::settings_of(&entries), entries),
-                Err(error) => {
-                    out.warn(
-                        Some(error.line),
-                        format!("not valid YAML: {}", error.message),
-                    );
-                    return;
-                }
-            }
-        } else if sources::ini::is_airflow_cfg(name, text) {
-            let parsed = sources::ini::parse(text);
-            for problem in &parsed.problems {
-                out.warn(Some(problem.line), problem.message.clone());
-            }
-            (parsed.settings, Vec::new())
-        } else {
-            return;
-        };
-        for (builder, span) in run_rules(&settings, &entries).found {
+        let (reports, problems) = findings(kind, name, text, self.chart);
+        for problem in problems {
+            out.warn(problem.line, problem.message);
+        }
+        for (builder, span) in reports.found {
             out.report(builder, span);
         }
     }
 }
 
-fn run_rules(
-    settings: &[settings::Setting<'_>],
-    entries: &[settings::EnvEntry<'_>],
-) -> registry::Reports {
+/// Every finding and problem of one file.
+fn findings(
+    kind: FileKind,
+    name: &str,
+    text: &str,
+    chart: Option<Chart>,
+) -> (registry::Reports, Vec<Problem>) {
     let mut reports = registry::Reports::default();
-    for entry in entries {
+    let mut problems = Vec::new();
+    let (mut settings, entries) = match kind {
+        FileKind::Env => (
+            sources::env_file::parse(text),
+            sources::env_file::entries(text),
+        ),
+        FileKind::Dockerfile => (
+            sources::dockerfile::parse(text),
+            sources::dockerfile::entries(text),
+        ),
+        FileKind::AirflowCfg => {
+            if !sources::ini::is_airflow_cfg(name, text) {
+                return (reports, problems);
+            }
+            let parsed = sources::ini::parse(text);
+            problems.extend(parsed.problems.into_iter().map(|p| Problem {
+                line: Some(p.line),
+                message: p.message,
+            }));
+            (parsed.settings, Vec::new())
+        }
+        FileKind::Compose | FileKind::Yaml => match airseal_yaml::parse_documents(text) {
+            Ok(documents) if kind == FileKind::Compose => {
+                let entries = sources::yaml_env::compose_entries(text, &documents);
+                (Vec::new(), entries)
+            }
+            Ok(documents) => yaml(text, &documents, chart, &mut reports),
+            Err(error) => {
+                problems.push(Problem {
+                    line: Some(error.line),
+                    message: format!("not valid YAML: {}", error.message),
+                });
+                return (reports, problems);
+            }
+        },
+    };
+    if kind != FileKind::Env && kind != FileKind::Dockerfile {
+        settings.extend(settings::settings_of(&entries));
+    }
+    for entry in &entries {
         rules::cfg005_connection_in_environment::check(entry, &mut reports);
         rules::cfg006_variable_in_environment::check(entry, &mut reports);
     }
-    for setting in settings {
+    for setting in &settings {
         rules::cfg001_sensitive_option_in_plain_text::check(setting, &mut reports);
         rules::cfg002_public_default_secret::check(setting, &mut reports);
         rules::cfg003_configuration_exposes_secrets::check(setting, &mut reports);
         rules::cfg004_invalid_backend_kwargs::check(setting, &mut reports);
     }
-    reports
+    (reports, problems)
 }
 
-/// The spans of every `CFG###` finding in a text read as airflow.cfg (or as an env file when the
-/// name says so), without the engine: for the fuzz target, which checks they lie in the text.
+/// Helm values and Kubernetes manifests: runs the `HLM` / `KUB` rules and returns the Airflow
+/// settings and environment entries found, for the `CFG` rules.
+fn yaml<'a>(
+    text: &'a str,
+    documents: &[Node],
+    chart: Option<Chart>,
+    reports: &mut registry::Reports,
+) -> (Vec<Setting<'a>>, Vec<EnvEntry<'a>>) {
+    let mut settings = Vec::new();
+    let mut entries = Vec::new();
+    for document in documents {
+        if kubernetes::is_object(document) {
+            for object in kubernetes::objects(document) {
+                manifest(text, object, reports, &mut settings, &mut entries);
+            }
+            continue;
+        }
+        let Some(chart) = chart.or_else(|| helm::chart::detect(document)) else {
+            continue;
+        };
+        let values = helm::Values {
+            text,
+            root: document,
+            chart,
+        };
+        rules::hlm001_chart_secret_in_values::check(&values, reports);
+        rules::hlm002_chart_public_default_secret::check(&values, reports);
+        rules::hlm003_secret_in_embedded_config_file::check(&values, reports);
+        rules::hlm004_secrets_readable_by_workers::check(&values, reports);
+        rules::hlm005_git_sync_without_known_hosts::check(&values, reports);
+        for entry in helm::environment(&values) {
+            rules::kub003_secret_in_container_env::check(&entry, reports);
+            entries.push(entry);
+        }
+        let (config_settings, config_entries) = helm::airflow_config(&values);
+        settings.extend(config_settings);
+        entries.extend(config_entries);
+        // Manifests inside values: the User-Community chart's `extraManifests`.
+        for at in helm::resolve(document, "extraManifests[]") {
+            for object in kubernetes::objects(at.node) {
+                manifest(text, object, reports, &mut settings, &mut entries);
+            }
+        }
+        // The official chart's `extraConfigMaps.<name>.data`.
+        for at in helm::resolve(document, "extraConfigMaps.*.data") {
+            configmap_data(
+                text,
+                &at.path,
+                at.node,
+                reports,
+                &mut settings,
+                &mut entries,
+            );
+        }
+    }
+    (settings, entries)
+}
+
+/// One Kubernetes object.
+fn manifest<'a>(
+    text: &'a str,
+    object: &Node,
+    reports: &mut registry::Reports,
+    settings: &mut Vec<Setting<'a>>,
+    entries: &mut Vec<EnvEntry<'a>>,
+) {
+    rules::kub001_secret_manifest_with_data::check(text, object, reports);
+    if object.get("kind").and_then(Node::as_str) == Some("ConfigMap")
+        && let Some(data) = object.get("data")
+    {
+        let name = kubernetes::name_of(object).to_owned();
+        configmap_data(text, &name, data, reports, settings, entries);
+    }
+    for entry in kubernetes::container_env(text, object) {
+        rules::kub003_secret_in_container_env::check(&entry, reports);
+        entries.push(entry);
+    }
+}
+
+/// ConfigMap data: credentials (`KUB002`), Airflow variables for the `CFG` rules (ConfigMaps
+/// are commonly loaded with `envFrom`), and an `airflow.cfg` key read as airflow.cfg.
+fn configmap_data<'a>(
+    text: &'a str,
+    name: &str,
+    data: &Node,
+    reports: &mut registry::Reports,
+    settings: &mut Vec<Setting<'a>>,
+    entries: &mut Vec<EnvEntry<'a>>,
+) {
+    for entry in kubernetes::data_entries(text, data) {
+        rules::kub002_configmap_holds_credentials::check(name, &entry, reports);
+        if rules::kub002_configmap_holds_credentials::is_airflow_name(&entry.key) {
+            entries.push(EnvEntry {
+                name: std::borrow::Cow::Owned(entry.key.clone()),
+                value: entry.raw,
+                value_span: entry.span.clone(),
+                line: entry.line,
+            });
+        }
+    }
+    if let Some(cfg) = data.get("airflow.cfg")
+        && let (Some(block), Some(value)) = (LiteralBlock::of(text, cfg), cfg.as_str())
+    {
+        for setting in sources::ini::parse(value).settings {
+            let Some(span) = block.map(text, value, setting.value_span.clone()) else {
+                continue;
+            };
+            let Some(bytes) = text.get(span.clone()) else {
+                continue;
+            };
+            settings.push(Setting {
+                value: bytes,
+                line: block.line_of(setting.value_span.start),
+                value_span: span,
+                ..setting
+            });
+        }
+    }
+}
+
+/// The spans of every finding in a text read under a file name, without the engine: for the fuzz
+/// target, which checks they lie in the text.
 pub fn finding_spans(file_name: &str, text: &str) -> Vec<std::ops::Range<usize>> {
-    let (settings, entries) = if sources::env_file::is_env_file(file_name) {
-        (
-            sources::env_file::parse(text),
-            sources::env_file::entries(text),
-        )
-    } else if sources::dockerfile::is_dockerfile(file_name) {
-        (
-            sources::dockerfile::parse(text),
-            sources::dockerfile::entries(text),
-        )
-    } else if sources::yaml_env::is_yaml(file_name) {
-        let compose = sources::yaml_env::is_compose_file(file_name);
-        let entries = sources::yaml_env::entries(text, compose).unwrap_or_default();
-        (settings::settings_of(&entries), entries)
-    } else {
-        (sources::ini::parse(text).settings, Vec::new())
-    };
-    run_rules(&settings, &entries)
+    let kind = kind_of(file_name).unwrap_or(FileKind::AirflowCfg);
+    findings(kind, file_name, text, None)
+        .0
         .found
         .into_iter()
         .map(|(_, span)| span)

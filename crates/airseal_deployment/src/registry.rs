@@ -1,4 +1,4 @@
-//! The registry of `CFG###` rules: one [`RuleSpec`] per file in `rules/`, whose `//!` comment is
+//! The registry of `CFG###`, `HLM###` and `KUB###` rules: one [`RuleSpec`] per file in `rules/`, whose `//!` comment is
 //! the rule's user documentation.
 
 use std::ops::Range;
@@ -18,6 +18,14 @@ pub const RULES: &[&RuleSpec] = &[
     &rules::cfg004_invalid_backend_kwargs::RULE,
     &rules::cfg005_connection_in_environment::RULE,
     &rules::cfg006_variable_in_environment::RULE,
+    &rules::hlm001_chart_secret_in_values::RULE,
+    &rules::hlm002_chart_public_default_secret::RULE,
+    &rules::hlm003_secret_in_embedded_config_file::RULE,
+    &rules::hlm004_secrets_readable_by_workers::RULE,
+    &rules::hlm005_git_sync_without_known_hosts::RULE,
+    &rules::kub001_secret_manifest_with_data::RULE,
+    &rules::kub002_configmap_holds_credentials::RULE,
+    &rules::kub003_secret_in_container_env::RULE,
 ];
 
 /// Findings of one file, before the engine places them.
@@ -62,7 +70,12 @@ mod tests {
         let mut previous = "";
         for rule in RULES {
             let meta = rule.meta();
-            assert!(rule.code > previous && rule.code.starts_with("CFG"));
+            assert!(rule.code > previous);
+            assert!(
+                ["CFG", "HLM", "KUB"]
+                    .iter()
+                    .any(|p| rule.code.starts_with(p))
+            );
             previous = rule.code;
             for text in [
                 &meta.what_it_does,

@@ -10,6 +10,8 @@ pub enum Origin {
     AirflowCfg,
     /// `AIRFLOW__SECTION__KEY` in an env file.
     Environment,
+    /// `config: {section: {key: value}}` in the official chart's Helm values.
+    ChartConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +35,7 @@ impl Setting<'_> {
         match self.origin {
             Origin::AirflowCfg => format!("[{}] {}", self.section, self.key),
             Origin::Environment => environment_name(&self.section, &self.key),
+            Origin::ChartConfig => format!("config.{}.{}", self.section, self.key),
         }
     }
 
@@ -47,6 +50,10 @@ impl Setting<'_> {
                 let name = environment_name(&self.section, &self.key);
                 (format!("`{name}_CMD`"), format!("`{name}_SECRET`"))
             }
+            Origin::ChartConfig => (
+                format!("`config.{}.{}_cmd`", self.section, self.key),
+                format!("`config.{}.{}_secret`", self.section, self.key),
+            ),
         }
     }
 }

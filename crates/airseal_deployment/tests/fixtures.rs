@@ -78,6 +78,19 @@ fixture_tests! {
     cfg004_invalid_backend_kwargs => "CFG004.cfg",
     cfg005_connection_in_environment => "CFG005.env",
     cfg006_variable_in_environment => "CFG006.env",
+    hlm001_chart_secret_in_values_user_community => "HLM001.user-community.yaml",
+    hlm001_chart_secret_in_values_official => "HLM001.official.yaml",
+    hlm002_chart_public_default_secret_user_community => "HLM002.user-community.yaml",
+    hlm002_chart_public_default_secret_official => "HLM002.official.yaml",
+    hlm003_secret_in_embedded_config_file => "HLM003.user-community.yaml",
+    hlm004_secrets_readable_by_workers => "HLM004.user-community.yaml",
+    hlm005_git_sync_without_known_hosts_user_community => "HLM005.user-community.yaml",
+    hlm005_git_sync_without_known_hosts_official => "HLM005.official.yaml",
+    kub001_secret_manifest_with_data => "KUB001.yaml",
+    kub002_configmap_holds_credentials => "KUB002.yaml",
+    kub003_secret_in_container_env => "KUB003.yaml",
+    kub003_secret_in_container_env_values => "KUB003.official-values.yaml",
+    malformed_values => "malformed.values.yaml",
     cfg001_sensitive_option_in_plain_text_compose => "CFG001.compose.yaml",
     cfg001_sensitive_option_in_plain_text_kubernetes => "CFG001.k8s.yaml",
     malformed_ini => "malformed.cfg",
@@ -86,13 +99,15 @@ fixture_tests! {
 
 #[test]
 fn every_rule_has_a_fixture() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     for rule in airseal_deployment::RULES {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(format!("{}.env", rule.code));
-        let cfg = path.with_extension("cfg");
+        let prefix = format!("{}.", rule.code);
         assert!(
-            path.exists() || cfg.exists(),
+            names.iter().any(|n| n.starts_with(&prefix)),
             "{} has no fixture",
             rule.code
         );

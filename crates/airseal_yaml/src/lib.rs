@@ -22,6 +22,9 @@ pub enum Node {
         span: Range<usize>,
         line: usize,
         quoted: bool,
+        /// A literal block scalar (`|`): its value is the file's lines minus the indentation,
+        /// so offsets inside it can be mapped back with [`LiteralBlock`].
+        literal: bool,
     },
     Mapping {
         entries: Vec<(Node, Node)>,
@@ -210,6 +213,7 @@ fn scalar(
     let mut start = offsets.byte(span.start.index());
     let mut end = offsets.byte(span.end.index()).max(start);
     let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
+    let literal = matches!(style, ScalarStyle::Literal);
     if quoted {
         let raw = &text[start..end];
         if raw.len() >= 2 && (raw.starts_with(['"', '\'']) && raw.ends_with(['"', '\''])) {
@@ -222,6 +226,83 @@ fn scalar(
         span: start..end,
         line: span.start.line(),
         quoted,
+        literal,
+    }
+}
+
+/// Offsets inside a literal block scalar's value (`extraEnv: |` holding more YAML, a
+/// `webserver_config.py` in `stringOverride: |`) mapped back to the file, so a finding inside
+/// embedded text points at its exact bytes and line.
+#[derive(Debug, Clone)]
+pub struct LiteralBlock {
+    /// Start of every line of the value, in the value.
+    value_line_starts: Vec<usize>,
+    /// Where that line's content starts in the file.
+    file_line_starts: Vec<usize>,
+    /// 1-based file line of the value's first line.
+    pub first_line: usize,
+}
+
+impl LiteralBlock {
+    /// The mapper of a [`Node::Scalar`] with `literal: true`; `None` for anything else.
+    pub fn of(text: &str, node: &Node) -> Option<LiteralBlock> {
+        let Node::Scalar {
+            value,
+            span,
+            line,
+            literal: true,
+            ..
+        } = node
+        else {
+            return None;
+        };
+        let line_start = text.get(..span.start)?.rfind('\n').map_or(0, |i| i + 1);
+        let indent = span.start - line_start;
+        let mut value_line_starts = Vec::new();
+        let mut file_line_starts = Vec::new();
+        let mut file_line = line_start;
+        let mut offset = 0;
+        for value_line in value.split_inclusive('\n') {
+            let file_rest = text.get(file_line..)?;
+            let file_line_len = file_rest.find('\n').map_or(file_rest.len(), |i| i + 1);
+            value_line_starts.push(offset);
+            file_line_starts.push(file_line + indent.min(file_line_len.saturating_sub(1)));
+            offset += value_line.len();
+            file_line += file_line_len;
+            if file_line >= text.len() {
+                break;
+            }
+        }
+        Some(LiteralBlock {
+            value_line_starts,
+            file_line_starts,
+            first_line: *line,
+        })
+    }
+
+    /// The file range of `range` inside the value, if both ends lie on lines that were mapped
+    /// and the bytes agree.
+    pub fn map(&self, text: &str, value: &str, range: Range<usize>) -> Option<Range<usize>> {
+        let start = self.map_offset(range.start)?;
+        let end = start + range.len();
+        (text.get(start..end)? == value.get(range)?).then_some(start..end)
+    }
+
+    /// 1-based file line of an offset inside the value.
+    pub fn line_of(&self, offset: usize) -> usize {
+        let index = self
+            .value_line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1);
+        self.first_line + index
+    }
+
+    fn map_offset(&self, offset: usize) -> Option<usize> {
+        let index = self
+            .value_line_starts
+            .partition_point(|&start| start <= offset)
+            .checked_sub(1)?;
+        Some(self.file_line_starts.get(index)? + (offset - self.value_line_starts.get(index)?))
     }
 }
 
@@ -240,6 +321,7 @@ mod tests {
             span,
             line,
             quoted,
+            ..
         } = &b[0]
         else {
             panic!("{b:?}");
@@ -249,6 +331,29 @@ mod tests {
             ("x é y", "x é y", 3, true)
         );
         assert_eq!(docs[1].get("c").and_then(Node::as_str), Some("plain"));
+    }
+
+    #[test]
+    fn literal_blocks_map_back_to_the_file() {
+        let text = "a:\n  b: |\n    - name: X\n      value: \"y\"\n\n    end\n  c: 1\n";
+        let docs = parse_documents(text).unwrap_or_default();
+        let b = docs[0].get("a").and_then(|a| a.get("b")).cloned();
+        let Some(b) = b else { panic!("no b") };
+        let block = LiteralBlock::of(text, &b);
+        let Some(block) = block else {
+            panic!("not literal")
+        };
+        let value = b.as_str().unwrap_or_default();
+        let y = value.find('y').unwrap_or_default();
+        let mapped = block.map(text, value, y..y + 1).unwrap_or_default();
+        assert_eq!(&text[mapped.clone()], "y");
+        assert_eq!(block.line_of(y), 4);
+        let end = value.find("end").unwrap_or_default();
+        assert_eq!(
+            block.map(text, value, end..end + 3).map(|r| &text[r]),
+            Some("end")
+        );
+        assert_eq!(block.line_of(end), 6);
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub const RULE: RuleSpec = RuleSpec {
 };
 
 /// Words in a Variable's name that say it holds a secret.
-const SECRET_WORDS: &[&str] = &[
+pub(crate) const SECRET_WORDS: &[&str] = &[
     "password",
     "passwd",
     "pwd",

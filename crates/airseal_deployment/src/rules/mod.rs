@@ -1,4 +1,5 @@
-//! One file per `CFG###` rule; each file's `//!` comment is the rule's documentation.
+//! One file per rule (`CFG###` Airflow configuration, `HLM###` Helm values, `KUB###` Kubernetes
+//! manifests); each file's `//!` comment is the rule's documentation.
 
 pub mod cfg001_sensitive_option_in_plain_text;
 pub mod cfg002_public_default_secret;
@@ -6,6 +7,14 @@ pub mod cfg003_configuration_exposes_secrets;
 pub mod cfg004_invalid_backend_kwargs;
 pub mod cfg005_connection_in_environment;
 pub mod cfg006_variable_in_environment;
+pub mod hlm001_chart_secret_in_values;
+pub mod hlm002_chart_public_default_secret;
+pub mod hlm003_secret_in_embedded_config_file;
+pub mod hlm004_secrets_readable_by_workers;
+pub mod hlm005_git_sync_without_known_hosts;
+pub mod kub001_secret_manifest_with_data;
+pub mod kub002_configmap_holds_credentials;
+pub mod kub003_secret_in_container_env;
 
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -27,6 +36,11 @@ pub(crate) fn is_reference(value: &str) -> bool {
 pub(crate) fn is_not_a_value(value: &str) -> bool {
     let trimmed = value.trim().trim_matches(['"', '\'']);
     is_reference(value) || looks_like_placeholder(trimmed.as_bytes())
+}
+
+/// A YAML null (`~`, `null`) or empty scalar: nothing is set.
+pub(crate) fn is_yaml_null(value: &str) -> bool {
+    matches!(value.trim(), "" | "~" | "null" | "Null" | "NULL")
 }
 
 /// `scheme://user:password@host`: the password's range inside `text`.

@@ -1,9 +1,7 @@
-//! Environment entries in YAML: docker-compose `environment:` (map and list forms, in services
-//! and in `x-*` extensions)
-//! and Kubernetes container `env` entries (`{name, value}`) in any manifest document
-//! (multi-document files, rendered charts, kustomize output).
+//! Environment entries of docker-compose files: `environment:` (map and list forms, in services
+//! and in `x-*` extensions). Kubernetes container `env` is read by `kubernetes.rs`.
 
-use airseal_yaml::{Node, YamlError, parse_documents};
+use airseal_yaml::Node;
 
 use crate::settings::EnvEntry;
 
@@ -18,21 +16,15 @@ pub fn is_yaml(file_name: &str) -> bool {
     file_name.ends_with(".yml") || file_name.ends_with(".yaml")
 }
 
-/// Every environment entry, from a compose file (`compose`) or Kubernetes manifests.
-pub fn entries<'a>(text: &'a str, compose: bool) -> Result<Vec<EnvEntry<'a>>, YamlError> {
-    let documents = parse_documents(text)?;
+/// Every Airflow environment entry of a compose file's documents: services, and the
+/// `x-airflow-common` extension that Airflow's own compose file shares through an anchor
+/// (aliases are not expanded, the anchor's definition is read once).
+pub fn compose_entries<'a>(text: &'a str, documents: &[Node]) -> Vec<EnvEntry<'a>> {
     let mut out = Vec::new();
-    for document in &documents {
-        if compose {
-            // Anywhere: services, and the `x-airflow-common` extension that Airflow's own
-            // compose file shares through an anchor (aliases are not expanded, the anchor's
-            // definition is read once).
-            compose_environments(text, document, &mut out, 0);
-        } else if document.get("kind").is_some() && document.get("apiVersion").is_some() {
-            pod_env(text, document, &mut out, 0);
-        }
+    for document in documents {
+        compose_environments(text, document, &mut out, 0);
     }
-    Ok(out)
+    out
 }
 
 fn compose_environments<'a>(text: &'a str, node: &Node, out: &mut Vec<EnvEntry<'a>>, depth: usize) {
@@ -68,28 +60,6 @@ fn compose_environment<'a>(text: &'a str, environment: &Node, out: &mut Vec<EnvE
         let start = (span.start + eq + 1).min(span.end);
         let name = &value[..eq];
         push(text, out, name.trim(), start..span.end, *line);
-    }
-}
-
-/// `env: [{name: X, value: Y}]` anywhere in a manifest.
-fn pod_env<'a>(text: &'a str, node: &Node, out: &mut Vec<EnvEntry<'a>>, depth: usize) {
-    if depth > 64 {
-        return;
-    }
-    for (key, value) in node.entries() {
-        if key.as_str() == Some("env") {
-            for item in value.items() {
-                if let (Some(name), Some(Node::Scalar { span, line, .. })) =
-                    (item.get("name").and_then(Node::as_str), item.get("value"))
-                {
-                    push(text, out, name, span.clone(), *line);
-                }
-            }
-        }
-        pod_env(text, value, out, depth + 1);
-    }
-    for item in node.items() {
-        pod_env(text, item, out, depth + 1);
     }
 }
 
