@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use airseal_config::Config;
-use airseal_deployment::DeploymentAnalyzer;
+use airseal_deployment::{ComposeEnvFiles, DeploymentAnalyzer};
 use airseal_detectors::{DetectorSet, Rule, builtin_rules, load_rule_file};
 use airseal_discovery::{DEFAULT_MAX_FILE_SIZE, DiscoveryOptions};
 use airseal_engine::analyzers::CredentialAnalyzer;
@@ -89,9 +89,10 @@ pub fn scan_setup(options: &ScanOptions, baseline: Option<&Path>) -> anyhow::Res
         .filter_map(|code| RuleCode::new(code).ok())
         .any(|code| selection.is_enabled(&code));
     if deployment_enabled {
-        analyzers.push(Box::new(DeploymentAnalyzer::with_chart(
-            options.chart.map(Into::into),
-        )));
+        let env_files = ComposeEnvFiles::collect(&options.paths, !options.no_ignore);
+        analyzers.push(Box::new(
+            DeploymentAnalyzer::with_chart(options.chart.map(Into::into)).with_env_files(env_files),
+        ));
     }
     let iam_enabled = IamAnalyzer::codes()
         .filter_map(|code| RuleCode::new(code).ok())

@@ -29,6 +29,7 @@ use airseal_yaml::{LiteralBlock, Node};
 pub use helm::Chart;
 pub use registry::{RULES, RuleSpec};
 pub use sensitive::sensitive_in;
+pub use sources::compose_env_files::ComposeEnvFiles;
 
 use settings::{EnvEntry, Setting};
 
@@ -37,6 +38,8 @@ use settings::{EnvEntry, Setting};
 pub struct DeploymentAnalyzer {
     /// `--chart`: values files are read as this chart's instead of recognising it by shape.
     chart: Option<Chart>,
+    /// Files compose services load with `env_file:`, read as env files whatever their name.
+    env_files: ComposeEnvFiles,
 }
 
 impl DeploymentAnalyzer {
@@ -45,7 +48,16 @@ impl DeploymentAnalyzer {
     }
 
     pub fn with_chart(chart: Option<Chart>) -> Self {
-        DeploymentAnalyzer { chart }
+        DeploymentAnalyzer {
+            chart,
+            ..DeploymentAnalyzer::default()
+        }
+    }
+
+    /// Also read the `env_file:` targets of these compose files' services as env files.
+    pub fn with_env_files(mut self, env_files: ComposeEnvFiles) -> Self {
+        self.env_files = env_files;
+        self
     }
 
     /// Codes of every rule this analyzer reports.
@@ -116,8 +128,12 @@ impl Analyzer for DeploymentAnalyzer {
         let Some(name) = file.path.file_name().and_then(|n| n.to_str()) else {
             return;
         };
-        let Some(kind) = kind_of(name) else {
-            return;
+        let kind = match kind_of(name) {
+            Some(kind) => kind,
+            None if !self.env_files.is_empty() && self.env_files.contains(file.path) => {
+                FileKind::Env
+            }
+            None => return,
         };
         if matches!(kind, FileKind::Yaml | FileKind::Compose)
             && self.chart.is_none()
@@ -183,12 +199,21 @@ fn findings(
             }));
             (parsed.settings, Vec::new())
         }
-        FileKind::Compose | FileKind::Yaml => match airseal_yaml::parse_documents(text) {
-            Ok(documents) if kind == FileKind::Compose => {
-                let entries = sources::yaml_env::compose_entries(text, &documents);
-                (Vec::new(), entries)
+        FileKind::Compose | FileKind::Yaml => match airseal_yaml::parse_counted(text) {
+            Ok(parsed) => {
+                if let Some(message) = parsed.bomb_warning() {
+                    problems.push(Problem {
+                        line: None,
+                        message,
+                    });
+                }
+                if kind == FileKind::Compose {
+                    let entries = sources::yaml_env::compose_entries(text, &parsed.documents);
+                    (Vec::new(), entries)
+                } else {
+                    yaml(text, &parsed.documents, chart, &mut reports)
+                }
             }
-            Ok(documents) => yaml(text, &documents, chart, &mut reports),
             Err(error) => {
                 problems.push(Problem {
                     line: Some(error.line),

@@ -129,6 +129,35 @@ impl<'a> Offsets<'a> {
 
 /// Every document of a (possibly multi-document) YAML text.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, YamlError> {
+    parse_counted(text).map(|parsed| parsed.documents)
+}
+
+/// Past this many nodes with aliases expanded, a file is called a YAML bomb.
+pub const EXPANSION_LIMIT: u64 = 1_000_000;
+
+/// Documents, and how many nodes they would have with every alias expanded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    pub documents: Vec<Node>,
+    /// Saturating: a "billion laughs" file reports its billion without building it.
+    pub expanded_nodes: u64,
+}
+
+impl Parsed {
+    /// The warning to give when aliases would expand past [`EXPANSION_LIMIT`] nodes.
+    pub fn bomb_warning(&self) -> Option<String> {
+        (self.expanded_nodes > EXPANSION_LIMIT).then(|| {
+            format!(
+                "aliases would expand to more than {EXPANSION_LIMIT} nodes (a YAML bomb?); they were not expanded, and keys reached only through them were not checked"
+            )
+        })
+    }
+}
+
+/// [`parse_documents`], counting the expanded size from the anchors' sizes (never expanding).
+pub fn parse_counted(text: &str) -> Result<Parsed, YamlError> {
+    let mut anchor_sizes: std::collections::HashMap<usize, u64> = std::collections::HashMap::new();
+    let mut expanded_nodes: u64 = 0;
     let offsets = Offsets::new(text);
     let parser = Parser::new_from_str(text);
     let mut documents = Vec::new();
@@ -139,14 +168,22 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, YamlError> {
             message: e.info().to_owned(),
         })?;
         let line = span.start.line();
-        let node = match event {
+        let (node, size) = match event {
             Event::StreamStart | Event::StreamEnd | Event::DocumentStart(_) | Event::Nothing => {
                 continue;
             }
             Event::DocumentEnd => continue,
-            Event::Alias(_) => Node::Alias { line },
-            Event::Scalar(value, style, _, _) => scalar(text, &offsets, value, style, &span),
-            Event::SequenceStart(..) | Event::MappingStart(..) => {
+            Event::Alias(id) => (
+                Node::Alias { line },
+                anchor_sizes.get(&id).copied().unwrap_or(1),
+            ),
+            Event::Scalar(value, style, anchor, _) => {
+                if anchor > 0 {
+                    anchor_sizes.insert(anchor, 1);
+                }
+                (scalar(text, &offsets, value, style, &span), 1)
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
                     return Err(YamlError {
                         line,
@@ -158,6 +195,8 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, YamlError> {
                     mapping,
                     line,
                     nodes: Vec::new(),
+                    anchor,
+                    size: 1,
                 });
                 continue;
             }
@@ -165,21 +204,38 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, YamlError> {
                 let Some(done) = stack.pop() else {
                     continue;
                 };
-                done.finish()
+                if done.anchor > 0 {
+                    anchor_sizes.insert(done.anchor, done.size);
+                }
+                let size = done.size;
+                (done.finish(), size)
             }
         };
         match stack.last_mut() {
-            Some(parent) => parent.nodes.push(node),
-            None => documents.push(node),
+            Some(parent) => {
+                parent.size = parent.size.saturating_add(size);
+                parent.nodes.push(node);
+            }
+            None => {
+                expanded_nodes = expanded_nodes.saturating_add(size);
+                documents.push(node);
+            }
         }
     }
-    Ok(documents)
+    Ok(Parsed {
+        documents,
+        expanded_nodes,
+    })
 }
 
 struct Building {
     mapping: bool,
     line: usize,
     nodes: Vec<Node>,
+    /// saphyr's anchor id, 0 for none.
+    anchor: usize,
+    /// Nodes in this subtree with aliases expanded.
+    size: u64,
 }
 
 impl Building {
@@ -366,9 +422,17 @@ mod tests {
             text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
         }
         let started = std::time::Instant::now();
-        let docs = parse_documents(&text).unwrap_or_default();
-        assert_eq!(docs[0].entries().len(), 30);
+        let parsed = parse_counted(&text);
+        let Ok(parsed) = parsed else {
+            panic!("{parsed:?}")
+        };
+        assert_eq!(parsed.documents[0].entries().len(), 30);
         assert!(started.elapsed().as_secs() < 1);
+        assert!(parsed.expanded_nodes > EXPANSION_LIMIT);
+        assert!(parsed.bomb_warning().is_some());
+        let small = parse_counted("a: &x [1, 2]\nb: *x\n").map(|p| p.expanded_nodes);
+        // mapping + 2 keys + list(3) + alias(3)
+        assert_eq!(small, Ok(9));
     }
 
     #[test]

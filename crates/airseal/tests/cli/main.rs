@@ -6,6 +6,7 @@ mod canary;
 mod common;
 mod config;
 mod dag_rules;
+mod deployment;
 mod docs;
 mod formats;
 mod iam;

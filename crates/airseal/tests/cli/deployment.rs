@@ -1,0 +1,116 @@
+//! Deployment configuration through the CLI: `env_file:` targets read as env files, `--chart`
+//! forcing the chart of a values file, and YAML bombs answered with a warning in bounded time.
+use crate::common::{airseal, json, stderr, write};
+
+fn codes(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+const FERNET: &str = "AIRFLOW__CORE__FERNET_KEY=b1Yq0xN3c2VXoJ8kT5fRzW6mP9aLdE4hG7iU2oS1vCQ=\n";
+
+#[test]
+fn compose_env_file_targets_are_read_as_env_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "deploy/airflow-secrets", FERNET);
+    write(dir.path(), "unrelated-settings", FERNET);
+    let scan = || {
+        json(
+            &airseal()
+                .args(["scan", "--format", "json", "--select", "CFG"])
+                .arg(dir.path())
+                .output()
+                .unwrap(),
+        )
+    };
+    // Without a compose file naming it, `airflow-secrets` is not an env file.
+    assert!(codes(&scan()).is_empty());
+    write(
+        dir.path(),
+        "docker-compose.yaml",
+        "services:\n  scheduler:\n    image: apache/airflow:3.1.3\n    env_file:\n      - path: deploy/airflow-secrets\n        required: true\n",
+    );
+    let report = scan();
+    assert_eq!(codes(&report), ["CFG001"], "{report:#}");
+    assert_eq!(report["findings"][0]["path"], "deploy/airflow-secrets");
+}
+
+#[test]
+fn chart_flag_reads_an_unrecognised_values_file_as_that_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    // Too little shape to recognise either chart.
+    write(
+        dir.path(),
+        "values-prod.yaml",
+        "jwtSecret: \"9c1f0e7a2b4d6c8e0f1a3b5c7d9e1f2a\"\n",
+    );
+    let scan = |extra: &[&str]| {
+        json(
+            &airseal()
+                .args(["scan", "--format", "json", "--select", "HLM"])
+                .args(extra)
+                .arg(dir.path())
+                .output()
+                .unwrap(),
+        )
+    };
+    assert!(codes(&scan(&[])).is_empty());
+    let report = scan(&["--chart", "official"]);
+    assert_eq!(codes(&report), ["HLM001"], "{report:#}");
+    assert!(
+        report["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`jwtSecret`")
+    );
+    assert!(codes(&scan(&["--chart", "user-community"])).is_empty());
+}
+
+#[test]
+fn a_billion_laughs_values_file_is_a_warning_in_bounded_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        "airflow:\n  fernetKey: \"b1Yq0xN3c2VXoJ8kT5fRzW6mP9aLdE4hG7iU2oS1vCQ=\"\n  legacyCommands: false\nx0: &x0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for i in 1..12 {
+        let refs = vec![format!("*x{}", i - 1); 9].join(",");
+        text.push_str(&format!("x{i}: &x{i} [{refs}]\n"));
+    }
+    write(dir.path(), "values.yaml", &text);
+    let started = std::time::Instant::now();
+    let output = airseal()
+        .args(["scan", "--format", "json", "--select", "HLM"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(started.elapsed().as_secs() < 1, "{:?}", started.elapsed());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("values.yaml") && stderr(&output).contains("YAML bomb"),
+        "{}",
+        stderr(&output)
+    );
+    // The rest of the file is still checked.
+    assert_eq!(codes(&json(&output)), ["HLM001"]);
+}
+
+#[test]
+fn non_utf8_configuration_is_a_warning_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "airflow.cfg",
+        b"[core]\nfernet_key = b1Yq0xN3c2VXoJ8kT5fRzW6mP9aLdE4hG7iU2oS1vCQ=\ndags_folder = /opt/\xff\xfe\n",
+    );
+    let output = airseal().args(["scan"]).arg(dir.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("airflow.cfg") && err.contains("UTF-8"),
+        "{err}"
+    );
+}
