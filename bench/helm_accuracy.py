@@ -31,8 +31,11 @@ TRUTH = WORKSPACE / "bench" / "helm-truth.tsv"
 SECTION = "helm-rules"
 
 
+BINARY = WORKSPACE / "target" / "release" / "airseal"
+
+
 def scan(select: str) -> list[dict]:
-    binary = WORKSPACE / "target" / "release" / "airseal"
+    binary = BINARY
     result = subprocess.run(
         [str(binary), "scan", "--quiet", "--format", "json", "--select", select, str(CORPUS)],
         text=True,
@@ -145,7 +148,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--write-doc", action="store_true")
+    parser.add_argument("--binary", type=Path, help="airseal binary to run (implies --no-build)")
     args = parser.parse_args()
+    global BINARY
+    if args.binary:
+        BINARY = args.binary.resolve()
+        args.no_build = True
     if not CORPUS.is_dir():
         print(f"no corpus at {CORPUS}", file=sys.stderr)
         return 2

@@ -40,3 +40,7 @@ fi
 # Snapshots must match what is committed; never write new ones in a test run.
 export INSTA_UPDATE=no
 cargo test --workspace --all-targets --locked
+
+# The deployment rules must keep 100% precision and recall on the hand-labelled Helm corpus
+# (bench/helm-truth.tsv); the debug binary the tests built is enough.
+python3 bench/helm_accuracy.py --binary target/debug/airseal > /dev/null
