@@ -359,11 +359,15 @@ fn configmap_data<'a>(
     }
 }
 
-/// The spans of every finding in a text read under a file name, without the engine: for the fuzz
-/// target, which checks they lie in the text.
-pub fn finding_spans(file_name: &str, text: &str) -> Vec<std::ops::Range<usize>> {
+/// The spans of every finding in a text read under a file name (YAML as `chart`'s values when
+/// given), without the engine: for the fuzz target, which checks they lie in the text.
+pub fn finding_spans(
+    file_name: &str,
+    text: &str,
+    chart: Option<Chart>,
+) -> Vec<std::ops::Range<usize>> {
     let kind = kind_of(file_name).unwrap_or(FileKind::AirflowCfg);
-    findings(kind, file_name, text, None)
+    findings(kind, file_name, text, chart)
         .0
         .found
         .into_iter()
