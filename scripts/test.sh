@@ -28,6 +28,8 @@ fi
 command -v python3 >/dev/null || apt_install python3 python3-venv
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv
 python3 scripts/sensitive-options.py --check
+# The doctor's table of backend kwargs must match the providers' wheels on PyPI (sha256-pinned).
+python3 scripts/backend-kwargs.py --check
 
 # A short fuzzing pass over the detector engine, the rule-file and config parsers, the Python
 # analyzer and the deployment-config readers, so a parser change that panics on odd input fails

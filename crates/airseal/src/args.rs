@@ -27,6 +27,32 @@ pub enum Command {
     /// Least-privilege IAM for Airflow's AWS secrets backends.
     #[command(subcommand)]
     Iam(IamCommand),
+    /// Check the secrets-backend configuration and explain where every connection and
+    /// Variable resolves from.
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Project files and directories (airflow.cfg, env and compose files, Helm values,
+    /// manifests, DAGs).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = DoctorFormat::Human)]
+    pub format: DoctorFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Do not honour .gitignore, .ignore and .airsealignore files.
+    #[arg(long)]
+    pub no_ignore: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DoctorFormat {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -34,9 +60,14 @@ pub enum IamCommand {
     /// Print the policy Airflow's reader role needs: the one read action on exactly the
     /// backend's prefixes, and kms:Decrypt only through the secrets service.
     Policy {
-        /// The secrets backend Airflow is configured with.
-        #[arg(long, value_enum, default_value_t = IamBackend::SecretsManager)]
-        backend: IamBackend,
+        /// The secrets backend Airflow is configured with (default: read with --from, else
+        /// secrets-manager).
+        #[arg(long, value_enum)]
+        backend: Option<IamBackend>,
+        /// Read the backend and its prefixes from this project's configuration (what
+        /// `airseal doctor` reads) instead of flags.
+        #[arg(long, value_name = "PATH")]
+        from: Option<PathBuf>,
         /// AWS region of the secrets, e.g. eu-west-1.
         #[arg(long)]
         region: String,
@@ -46,8 +77,8 @@ pub enum IamCommand {
         /// AWS partition.
         #[arg(long, default_value = "aws")]
         partition: String,
-        /// A lookup prefix from backend_kwargs (repeatable; default: the backend's
-        /// connections and variables prefixes).
+        /// A lookup prefix from backend_kwargs (repeatable; default: the configured prefixes
+        /// with --from, else the backend's default connections and variables prefixes).
         #[arg(long = "prefix", value_name = "PREFIX")]
         prefixes: Vec<String>,
         /// ARN of a customer-managed KMS key that encrypts the secrets (repeatable).

@@ -9,6 +9,7 @@
 //! get the same judgement, each with the fix spelled its own way. Which options are sensitive
 //! comes from Airflow itself (`data/sensitive-options.tsv`, see scripts/sensitive-options.py).
 
+pub mod configuration;
 pub mod helm;
 pub(crate) mod kubernetes;
 mod registry;
@@ -28,6 +29,7 @@ use airseal_yaml::{LiteralBlock, Node};
 
 pub use helm::Chart;
 pub use registry::{RULES, RuleSpec};
+pub use rules::cfg001_sensitive_option_in_plain_text::CREDENTIAL_KWARGS;
 pub use sensitive::sensitive_in;
 pub use sources::compose_env_files::ComposeEnvFiles;
 
@@ -179,6 +181,33 @@ fn findings(
 ) -> (registry::Reports, Vec<Problem>) {
     let mut reports = registry::Reports::default();
     let mut problems = Vec::new();
+    let Some((settings, entries)) = collect(kind, name, text, chart, &mut reports, &mut problems)
+    else {
+        return (reports, problems);
+    };
+    for entry in &entries {
+        rules::cfg005_connection_in_environment::check(entry, &mut reports);
+        rules::cfg006_variable_in_environment::check(entry, &mut reports);
+    }
+    for setting in &settings {
+        rules::cfg001_sensitive_option_in_plain_text::check(setting, &mut reports);
+        rules::cfg002_public_default_secret::check(setting, &mut reports);
+        rules::cfg003_configuration_exposes_secrets::check(setting, &mut reports);
+        rules::cfg004_invalid_backend_kwargs::check(setting, &mut reports);
+    }
+    (reports, problems)
+}
+
+/// The Airflow settings and environment entries of one file (running the YAML rules on the
+/// way, into `reports`); `None` when the file is not configuration after all.
+fn collect<'a>(
+    kind: FileKind,
+    name: &str,
+    text: &'a str,
+    chart: Option<Chart>,
+    reports: &mut registry::Reports,
+    problems: &mut Vec<Problem>,
+) -> Option<(Vec<Setting<'a>>, Vec<EnvEntry<'a>>)> {
     let (mut settings, entries) = match kind {
         FileKind::Env => (
             sources::env_file::parse(text),
@@ -190,7 +219,7 @@ fn findings(
         ),
         FileKind::AirflowCfg => {
             if !sources::ini::is_airflow_cfg(name, text) {
-                return (reports, problems);
+                return None;
             }
             let parsed = sources::ini::parse(text);
             problems.extend(parsed.problems.into_iter().map(|p| Problem {
@@ -211,7 +240,7 @@ fn findings(
                     let entries = sources::yaml_env::compose_entries(text, &parsed.documents);
                     (Vec::new(), entries)
                 } else {
-                    yaml(text, &parsed.documents, chart, &mut reports)
+                    yaml(text, &parsed.documents, chart, reports)
                 }
             }
             Err(error) => {
@@ -219,24 +248,14 @@ fn findings(
                     line: Some(error.line),
                     message: format!("not valid YAML: {}", error.message),
                 });
-                return (reports, problems);
+                return None;
             }
         },
     };
     if kind != FileKind::Env && kind != FileKind::Dockerfile {
         settings.extend(settings::settings_of(&entries));
     }
-    for entry in &entries {
-        rules::cfg005_connection_in_environment::check(entry, &mut reports);
-        rules::cfg006_variable_in_environment::check(entry, &mut reports);
-    }
-    for setting in &settings {
-        rules::cfg001_sensitive_option_in_plain_text::check(setting, &mut reports);
-        rules::cfg002_public_default_secret::check(setting, &mut reports);
-        rules::cfg003_configuration_exposes_secrets::check(setting, &mut reports);
-        rules::cfg004_invalid_backend_kwargs::check(setting, &mut reports);
-    }
-    (reports, problems)
+    Some((settings, entries))
 }
 
 /// Helm values and Kubernetes manifests: runs the `HLM` / `KUB` rules and returns the Airflow

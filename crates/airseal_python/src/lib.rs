@@ -16,6 +16,7 @@
 mod checker;
 mod names;
 mod prefilter;
+mod references;
 mod registry;
 mod rules;
 mod semantic;
@@ -32,6 +33,7 @@ use ruff_python_ast::visitor::Visitor;
 pub use names::{
     MASKER_FIELDS, MASKER_FIELDS_AIRFLOW3, is_sensitive_name, masker_hides, masker_hides_airflow3,
 };
+pub use references::{Reference, ReferenceKind, references};
 pub use registry::{RULES, RuleSpec};
 
 /// Runs the `DAG###` rules over Python files.

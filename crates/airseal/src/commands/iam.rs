@@ -29,24 +29,57 @@ pub fn run(command: IamCommand) -> anyhow::Result<ExitStatus> {
         }
         IamCommand::Policy {
             backend,
+            from,
             region,
             account,
             partition,
             prefixes,
             kms_keys,
         } => {
-            let backend = match backend {
-                IamBackend::SecretsManager => Backend::SecretsManager,
-                IamBackend::Ssm => Backend::ParameterStore,
+            let configured = match &from {
+                Some(path) => {
+                    let diagnosis = airseal_doctor::diagnose(std::slice::from_ref(path), true);
+                    let Some((kind, prefixes)) = diagnosis.aws_reader_scope() else {
+                        anyhow::bail!(
+                            "{}: no AWS Secrets Manager or SSM Parameter Store backend is configured there (`airseal doctor {}` shows what is)",
+                            path.display(),
+                            path.display()
+                        );
+                    };
+                    let kind = match kind {
+                        airseal_doctor::AwsBackend::SecretsManager => Backend::SecretsManager,
+                        airseal_doctor::AwsBackend::ParameterStore => Backend::ParameterStore,
+                    };
+                    Some((kind, prefixes))
+                }
+                None => None,
             };
-            let prefixes = if prefixes.is_empty() {
+            let backend = match (backend, &configured) {
+                (Some(IamBackend::SecretsManager), _) => Backend::SecretsManager,
+                (Some(IamBackend::Ssm), _) => Backend::ParameterStore,
+                (None, Some((kind, _))) => *kind,
+                (None, None) => Backend::SecretsManager,
+            };
+            if let Some((kind, _)) = &configured {
+                anyhow::ensure!(
+                    *kind == backend,
+                    "--backend contradicts the backend configured under --from"
+                );
+            }
+            let prefixes = if !prefixes.is_empty() {
+                prefixes
+            } else if let Some((_, configured)) = configured {
+                anyhow::ensure!(
+                    !configured.is_empty(),
+                    "the configured backend looks up nothing (every prefix is null)"
+                );
+                configured
+            } else {
                 backend
                     .default_prefixes()
                     .iter()
                     .map(|p| (*p).to_owned())
                     .collect()
-            } else {
-                prefixes
             };
             let policy = ReaderPolicy {
                 backend,

@@ -1,4 +1,5 @@
 mod baseline;
+mod doctor;
 mod iam;
 mod rules;
 mod scan;
@@ -15,5 +16,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitStatus> {
         Command::Rules(args) => rules::run(&args),
         Command::Rule { code } => rules::show(&code),
         Command::Iam(command) => iam::run(command),
+        Command::Doctor(args) => doctor::run(&args),
     }
 }

@@ -114,3 +114,96 @@ fn non_utf8_configuration_is_a_warning_naming_the_file() {
         "{err}"
     );
 }
+
+/// A small project: an SSM backend with a custom prefix and a null Variables prefix in compose,
+/// a connection defined twice, a DAG using it.
+fn doctor_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "docker-compose.yaml",
+        "services:\n  scheduler:\n    image: apache/airflow:3.1.3\n    environment:\n      AIRFLOW__SECRETS__BACKEND: airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend\n      AIRFLOW__SECRETS__BACKEND_KWARGS: '{\"connections_prefix\": \"/prod/airflow/connections\", \"variables_prefix\": null}'\n      AIRFLOW_CONN_WAREHOUSE: postgres://etl:Wh-Pa55w0rd-9@warehouse/dw\n",
+    );
+    write(
+        dir.path(),
+        "dags/load.py",
+        "from airflow.providers.postgres.hooks.postgres import PostgresHook\nPostgresHook(postgres_conn_id=\"warehouse\")\n",
+    );
+    dir
+}
+
+#[test]
+fn doctor_explains_the_lookup_in_json_and_never_prints_a_value() {
+    let dir = doctor_project();
+    let output = airseal()
+        .args(["doctor", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = crate::common::stdout(&output);
+    assert!(!text.contains("Wh-Pa55w0rd-9"), "{text}");
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let warehouse = &report["resolutions"][0];
+    assert_eq!(warehouse["id"], "warehouse");
+    assert_eq!(warehouse["used_at"][0]["path"], "dags/load.py");
+    assert_eq!(
+        warehouse["lookup"][0]["looks_up"],
+        "/prod/airflow/connections/warehouse"
+    );
+    assert_eq!(warehouse["lookup"][1]["status"], "defined");
+}
+
+#[test]
+fn doctor_exits_1_on_errors_and_2_without_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "airflow.cfg",
+        "[secrets]\nbackend = airflow.providers.hashicorp.secrets.vault.VaultBackend\nbackend_kwargs = {\"url\": \"https://vault:8200\", \"kv_engine_version\": \"two\", \"bogus\": 1, \"token\": \"hvs.CAESIJxq0d8fQkzR\"}\n",
+    );
+    let output = airseal().args(["doctor"]).arg(dir.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let text = crate::common::stdout(&output);
+    assert!(
+        text.contains("`kv_engine_version` is a JSON string"),
+        "{text}"
+    );
+    assert!(text.contains("`token` holds a credential"), "{text}");
+    assert!(!text.contains("hvs.CAESIJxq0d8fQkzR"), "{text}");
+    let missing = airseal()
+        .args(["doctor", "/nonexistent/airseal-doctor"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn iam_policy_from_the_project_uses_its_configured_prefixes() {
+    let dir = doctor_project();
+    let output = airseal()
+        .args([
+            "iam",
+            "policy",
+            "--region",
+            "eu-west-1",
+            "--account",
+            "123456789012",
+            "--from",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let policy: serde_json::Value = serde_json::from_str(&crate::common::stdout(&output)).unwrap();
+    assert_eq!(
+        policy["Statement"][0]["Resource"],
+        serde_json::json!([
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/prod/airflow/connections/*"
+        ])
+    );
+    assert_eq!(
+        policy["Statement"][0]["Action"],
+        serde_json::json!(["ssm:GetParameter"])
+    );
+}

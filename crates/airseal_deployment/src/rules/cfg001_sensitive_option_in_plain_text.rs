@@ -52,7 +52,7 @@ pub const RULE: RuleSpec = RuleSpec {
 };
 
 /// Keys inside a `*_kwargs` JSON object that hold a credential.
-pub(crate) const CREDENTIAL_KWARGS: &[&str] = &[
+pub const CREDENTIAL_KWARGS: &[&str] = &[
     "token",
     "secret_id",
     "password",
