@@ -1,6 +1,6 @@
-//! One policy per `IAM###` rule in `tests/fixtures/`, run through the scan engine with the IAM
-//! analyzer and pinned by an insta snapshot; and the policy `airseal iam policy` prints passes
-//! every rule.
+//! One policy per `IAM###` rule in `tests/fixtures/` (and, for `IAM007`, a YAML template and
+//! Terraform too), run through the scan engine with the IAM analyzer and pinned by an insta
+//! snapshot; and the policy `airseal iam policy` prints passes every rule.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use std::path::Path;
@@ -65,6 +65,51 @@ fn iam004() {
 #[test]
 fn iam005() {
     insta::assert_snapshot!(fixture("IAM005.json"));
+}
+#[test]
+fn iam006() {
+    insta::assert_snapshot!(fixture("IAM006.json"));
+}
+#[test]
+fn iam007() {
+    insta::assert_snapshot!(fixture("IAM007.json"));
+}
+#[test]
+fn iam007_yaml() {
+    insta::assert_snapshot!(fixture("IAM007.yaml"));
+}
+#[test]
+fn iam007_terraform() {
+    insta::assert_snapshot!(fixture("IAM007.tf"));
+}
+
+#[test]
+fn iam007_reads_cli_output_templates_and_terraform_only() {
+    let attached = br#"{"AttachedPolicies": [{"PolicyName": "AdministratorAccess", "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}]}"#;
+    let yaml = b"ManagedPolicyArns:\n  - arn:aws:iam::aws:policy/AdministratorAccess\n";
+    for name in [
+        "attached.json",
+        "role.template",
+        "role.yml",
+        "role.YAML",
+        "main.tf.json",
+    ] {
+        let text: &[u8] = if name.ends_with("json") {
+            attached
+        } else {
+            yaml
+        };
+        let found = findings(name, text);
+        assert!(
+            found.starts_with("1:") || found.starts_with("2:"),
+            "{name}: {found}"
+        );
+        assert!(found.contains("IAM007 high"), "{name}: {found}");
+        assert_eq!(found.matches("IAM007").count(), 1, "{name}: {found}");
+    }
+    for name in ["notes.md", "deploy.sh", "role.txt"] {
+        assert_eq!(findings(name, yaml), "", "{name}");
+    }
 }
 
 #[test]

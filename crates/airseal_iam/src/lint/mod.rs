@@ -1,6 +1,8 @@
 //! `IAM###`: lint rules over IAM policy documents (`*.json` with `Version` and `Statement`), as
 //! an analyzer of the scan: `airseal scan` finds them in a repository, `airseal iam lint FILE`
 //! runs only them. The policy is read with `airseal_yaml` (JSON is YAML) for exact lines.
+//! `IAM007` also reads templates, Terraform and `aws iam` output for attached AWS-managed
+//! policies' ARNs.
 
 mod rules;
 
@@ -49,11 +51,22 @@ impl Analyzer for IamAnalyzer {
     }
 
     fn analyze(&self, file: &SourceFile<'_>, out: &mut FileAnalysis<'_>) {
-        let is_json = file
+        let extension = file
             .path
             .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        if !is_json
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        if TEXT_EXTENSIONS.contains(&extension.as_str())
+            && contains(file.bytes, b":policy/")
+            && let Ok(text) = std::str::from_utf8(file.bytes)
+        {
+            let rule = rules::MANAGED_POLICY_RULE;
+            for (severity, span, message, fix) in rules::managed_policies(text, extension != "tf") {
+                out.report(rule.finding(severity, message, fix, false), span);
+            }
+        }
+        if extension != "json"
             || !contains(file.bytes, b"\"Statement\"")
             || !contains(file.bytes, b"\"Version\"")
         {
@@ -79,6 +92,10 @@ impl Analyzer for IamAnalyzer {
         }
     }
 }
+
+/// Files where an attached AWS-managed policy's ARN is looked for (`IAM007`): JSON (also
+/// `*.tf.json` and `aws iam` output), YAML, CloudFormation `*.template`, Terraform.
+const TEXT_EXTENSIONS: &[&str] = &["json", "yaml", "yml", "template", "tf"];
 
 /// A finding before placement: rule, span, message, fix.
 pub type Report = (&'static StaticRule, Range<usize>, String, String);

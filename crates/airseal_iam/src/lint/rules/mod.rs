@@ -5,10 +5,14 @@ mod iam002_wildcard_resource_on_secrets;
 mod iam003_action_airflow_never_calls;
 mod iam004_kms_decrypt_without_via_service;
 mod iam005_allow_with_not_action;
+mod iam006_name_wildcard_over_matches_secret;
+mod iam007_broad_managed_policy;
 
 use airseal_finding::StaticRule;
 
 use super::{Report, Statement};
+
+pub(crate) use iam007_broad_managed_policy::check_text as managed_policies;
 
 /// Every rule, in code order.
 pub const RULES: &[&StaticRule] = &[
@@ -17,18 +21,26 @@ pub const RULES: &[&StaticRule] = &[
     &iam003_action_airflow_never_calls::RULE,
     &iam004_kms_decrypt_without_via_service::RULE,
     &iam005_allow_with_not_action::RULE,
+    &iam006_name_wildcard_over_matches_secret::RULE,
+    &iam007_broad_managed_policy::RULE,
 ];
+
+/// The rule that reads a file's text (any JSON, YAML, Terraform or template) rather than a
+/// policy document's statements: reported by [`managed_policies`].
+pub const MANAGED_POLICY_RULE: &StaticRule = &iam007_broad_managed_policy::RULE;
 
 /// A rule's check over a policy's statements.
 pub type Check = fn(&[Statement<'_>], &mut Vec<Report>);
 
-/// Every rule's check, in the same order.
+/// Every policy-document rule's check, in the same order ([`MANAGED_POLICY_RULE`], last, has
+/// none).
 pub const CHECKS: &[Check] = &[
     iam001_wildcard_action_on_secrets::check,
     iam002_wildcard_resource_on_secrets::check,
     iam003_action_airflow_never_calls::check,
     iam004_kms_decrypt_without_via_service::check,
     iam005_allow_with_not_action::check,
+    iam006_name_wildcard_over_matches_secret::check,
 ];
 
 /// Whether an action is about secrets Airflow reads: Secrets Manager, Parameter Store reads,
@@ -63,6 +75,7 @@ mod tests {
                 assert!(!text.is_empty(), "{}", rule.code);
             }
         }
-        assert_eq!(RULES.len(), CHECKS.len());
+        assert_eq!(RULES.len(), CHECKS.len() + 1);
+        assert!(std::ptr::eq(RULES[CHECKS.len()], MANAGED_POLICY_RULE));
     }
 }
