@@ -91,6 +91,10 @@ pub enum IamCommand {
         /// Policy JSON files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Also check that the policies let Airflow read every prefix the secrets backend
+        /// configured in this project looks up (IAM008).
+        #[arg(long, value_name = "PATH")]
+        from: Option<PathBuf>,
         /// Output format.
         #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
@@ -139,6 +143,10 @@ pub struct ScanOptions {
     /// Read Helm values files as this Airflow chart's (default: recognised by their keys).
     #[arg(long, value_enum, value_name = "CHART")]
     pub chart: Option<ChartArg>,
+    /// Check IAM policies against the AWS secrets backend configured in this project: every
+    /// configured prefix must be readable (IAM008).
+    #[arg(long, value_name = "PATH")]
+    pub iam_from: Option<PathBuf>,
 }
 
 /// The two Airflow Helm charts.

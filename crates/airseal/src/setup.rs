@@ -10,6 +10,7 @@ use airseal_discovery::{DEFAULT_MAX_FILE_SIZE, DiscoveryOptions};
 use airseal_engine::analyzers::CredentialAnalyzer;
 use airseal_engine::{Analyzer, Baseline, RuleSelection, ScanSettings, Scanner};
 use airseal_finding::{RuleCode, RuleMeta, Severity};
+use airseal_iam::lint::ConfiguredScope;
 use airseal_iam::lint::IamAnalyzer;
 use airseal_python::PythonAnalyzer;
 use anyhow::Context;
@@ -98,7 +99,9 @@ pub fn scan_setup(options: &ScanOptions, baseline: Option<&Path>) -> anyhow::Res
         .filter_map(|code| RuleCode::new(code).ok())
         .any(|code| selection.is_enabled(&code));
     if iam_enabled {
-        analyzers.push(Box::new(IamAnalyzer::new()));
+        analyzers.push(Box::new(IamAnalyzer::with_scope(iam_scope(
+            options.iam_from.as_deref(),
+        )?)));
     }
 
     let baseline = baseline.map(Baseline::load).transpose()?;
@@ -125,4 +128,25 @@ pub fn scan_setup(options: &ScanOptions, baseline: Option<&Path>) -> anyhow::Res
         scanner: Scanner::new(analyzers, settings),
         discovery,
     })
+}
+
+/// `--iam-from PATH`: the AWS backend and prefixes configured there, for IAM008.
+fn iam_scope(from: Option<&Path>) -> anyhow::Result<Option<ConfiguredScope>> {
+    let Some(from) = from else {
+        return Ok(None);
+    };
+    anyhow::ensure!(from.exists(), "--iam-from {}: no such path", from.display());
+    let diagnosis = airseal_doctor::diagnose(&[from.to_path_buf()], true);
+    let Some((backend, prefixes)) = diagnosis.aws_reader_scope() else {
+        anyhow::bail!(
+            "--iam-from {}: no AWS Secrets Manager or SSM Parameter Store backend is configured there (`airseal doctor {}` shows what is)",
+            from.display(),
+            from.display()
+        );
+    };
+    Ok(Some(ConfiguredScope {
+        parameter_store: backend == airseal_doctor::AwsBackend::ParameterStore,
+        prefixes,
+        source: from.display().to_string(),
+    }))
 }

@@ -7,13 +7,17 @@ use std::path::Path;
 
 use airseal_discovery::SourceFile;
 use airseal_engine::{RuleSelection, ScanOutcome, ScanSettings, Scanner};
-use airseal_iam::lint::{IamAnalyzer, RULES};
+use airseal_iam::lint::{ConfiguredScope, IamAnalyzer, RULES};
 use airseal_iam::{Backend, ReaderPolicy};
 
 fn findings(name: &str, bytes: &[u8]) -> String {
+    findings_with(name, bytes, None)
+}
+
+fn findings_with(name: &str, bytes: &[u8], scope: Option<ConfiguredScope>) -> String {
     let selection = RuleSelection::new(&[], &[], &[]).unwrap();
     let settings = ScanSettings::new(selection, &[], &[], None).unwrap();
-    let scanner = Scanner::new(vec![Box::new(IamAnalyzer::new())], settings);
+    let scanner = Scanner::new(vec![Box::new(IamAnalyzer::with_scope(scope))], settings);
     let mut outcome = ScanOutcome::default();
     let path = Path::new("policies").join(name);
     let file = SourceFile {
@@ -143,4 +147,36 @@ fn the_generated_reader_policy_passes_every_rule() {
         let text = serde_json::to_string_pretty(&policy.document().unwrap()).unwrap();
         assert_eq!(findings("generated.json", text.as_bytes()), "", "{text}");
     }
+}
+
+#[test]
+fn iam008_against_the_configured_prefixes() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/IAM008.json");
+    let bytes = std::fs::read(path).unwrap();
+    let scope = |prefixes: &[&str]| {
+        Some(ConfiguredScope {
+            parameter_store: false,
+            prefixes: prefixes.iter().map(|p| (*p).to_owned()).collect(),
+            source: "deploy/".to_owned(),
+        })
+    };
+    // The policy grants airflow/connections/* and one exact Variable secret.
+    insta::assert_snapshot!(findings_with(
+        "IAM008.json",
+        &bytes,
+        scope(&[
+            "airflow/prod/connections",
+            "airflow/connections",
+            "airflow/variables"
+        ])
+    ));
+    // Without a configured scope the rule says nothing.
+    assert!(!findings("IAM008.json", &bytes).contains("IAM008"));
+    // A Parameter Store scope does not judge a Secrets Manager policy.
+    let ssm = Some(ConfiguredScope {
+        parameter_store: true,
+        prefixes: vec!["/airflow/connections".to_owned()],
+        source: "deploy/".to_owned(),
+    });
+    assert!(!findings_with("IAM008.json", &bytes, ssm).contains("IAM008"));
 }

@@ -10,7 +10,11 @@ use crate::output::open_output;
 
 pub fn run(command: IamCommand) -> anyhow::Result<ExitStatus> {
     match command {
-        IamCommand::Lint { paths, format } => {
+        IamCommand::Lint {
+            paths,
+            from,
+            format,
+        } => {
             use clap::Parser;
             let mut argv = vec![
                 "airseal".into(),
@@ -20,6 +24,10 @@ pub fn run(command: IamCommand) -> anyhow::Result<ExitStatus> {
                 "--format".into(),
                 format_name(format).into(),
             ];
+            if let Some(from) = from {
+                argv.push("--iam-from".into());
+                argv.push(from.into_os_string());
+            }
             argv.extend(paths.into_iter().map(std::path::PathBuf::into_os_string));
             let cli = crate::args::Cli::try_parse_from(argv)?;
             match cli.command {

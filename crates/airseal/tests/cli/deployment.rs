@@ -207,3 +207,35 @@ fn iam_policy_from_the_project_uses_its_configured_prefixes() {
         serde_json::json!(["ssm:GetParameter"])
     );
 }
+
+#[test]
+fn iam_lint_from_the_project_reports_a_prefix_the_policy_misses() {
+    let dir = doctor_project();
+    let policy = write(
+        dir.path(),
+        "iam/reader.json",
+        "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"ssm:GetParameter\", \"Resource\": \"arn:aws:ssm:eu-west-1:123456789012:parameter/airflow/connections/*\"}]}\n",
+    );
+    let output = airseal()
+        .args(["iam", "lint", "--format", "json", "--from"])
+        .arg(dir.path())
+        .arg(&policy)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report = json(&output);
+    assert_eq!(codes(&report), ["IAM008"], "{report:#}");
+    assert!(
+        report["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/prod/airflow/connections")
+    );
+    // Without --from the same policy passes.
+    let plain = airseal()
+        .args(["iam", "lint"])
+        .arg(&policy)
+        .output()
+        .unwrap();
+    assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
+}

@@ -28,12 +28,29 @@ pub struct Statement<'a> {
     pub span: Range<usize>,
 }
 
+/// The AWS backend and prefixes a project configures (read by `airseal doctor`), for `IAM008`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfiguredScope {
+    /// SSM Parameter Store rather than Secrets Manager.
+    pub parameter_store: bool,
+    pub prefixes: Vec<String>,
+    /// Where they were read, for messages (`deploy/`).
+    pub source: String,
+}
+
 #[derive(Debug, Default)]
-pub struct IamAnalyzer;
+pub struct IamAnalyzer {
+    scope: Option<ConfiguredScope>,
+}
 
 impl IamAnalyzer {
     pub fn new() -> Self {
-        IamAnalyzer
+        IamAnalyzer::default()
+    }
+
+    /// Also check that policies let Airflow read these configured prefixes (`IAM008`).
+    pub fn with_scope(scope: Option<ConfiguredScope>) -> Self {
+        IamAnalyzer { scope }
     }
 
     pub fn codes() -> impl Iterator<Item = &'static str> {
@@ -84,6 +101,13 @@ impl Analyzer for IamAnalyzer {
             let mut reports = Vec::new();
             for check in rules::CHECKS {
                 check(&statements, &mut reports);
+            }
+            if let Some(scope) = &self.scope {
+                rules::iam008_reader_misses_configured_prefix::check(
+                    &statements,
+                    scope,
+                    &mut reports,
+                );
             }
             for (rule, span, message, fix) in reports {
                 let builder = rule.finding(rule.severity, message, fix, false);

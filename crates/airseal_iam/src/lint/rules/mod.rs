@@ -7,6 +7,7 @@ mod iam004_kms_decrypt_without_via_service;
 mod iam005_allow_with_not_action;
 mod iam006_name_wildcard_over_matches_secret;
 mod iam007_broad_managed_policy;
+pub(crate) mod iam008_reader_misses_configured_prefix;
 
 use airseal_finding::StaticRule;
 
@@ -23,6 +24,7 @@ pub const RULES: &[&StaticRule] = &[
     &iam005_allow_with_not_action::RULE,
     &iam006_name_wildcard_over_matches_secret::RULE,
     &iam007_broad_managed_policy::RULE,
+    &iam008_reader_misses_configured_prefix::RULE,
 ];
 
 /// The rule that reads a file's text (any JSON, YAML, Terraform or template) rather than a
@@ -75,7 +77,9 @@ mod tests {
                 assert!(!text.is_empty(), "{}", rule.code);
             }
         }
-        assert_eq!(RULES.len(), CHECKS.len() + 1);
+        // IAM007 reads file text and IAM008 needs the project's configuration: neither is in
+        // CHECKS.
+        assert_eq!(RULES.len(), CHECKS.len() + 2);
         assert!(std::ptr::eq(RULES[CHECKS.len()], MANAGED_POLICY_RULE));
     }
 }
