@@ -46,3 +46,6 @@ cargo test --workspace --all-targets --locked
 # The deployment rules must keep 100% precision and recall on the hand-labelled Helm corpus
 # (bench/helm-truth.tsv); the debug binary the tests built is enough.
 python3 bench/helm_accuracy.py --binary target/debug/airseal > /dev/null
+# Airflow's own default configuration (config.yml of 2.10.5 and 3.3.2, rendered with its
+# defaults and template placeholders) must give no CFG finding.
+python3 scripts/airflow-default-config.py --binary target/debug/airseal

@@ -24,10 +24,22 @@ use regex::Regex;
 use airseal_detectors::looks_like_placeholder;
 
 /// A value that is not a secret written here: empty, or a reference resolved elsewhere
-/// (`${FERNET_KEY}`, `{{ .Values.x }}`, `$(cat file)`).
+/// (`${FERNET_KEY}`, `{{ .Values.x }}`, `$(cat file)`), or one of the placeholders of Airflow's
+/// own config template (`{FERNET_KEY}`, `{SECRET_KEY}`, `{JWT_SECRET_KEY}`), which Airflow
+/// replaces with a generated value when it writes a new airflow.cfg.
 pub(crate) fn is_reference(value: &str) -> bool {
     let value = value.trim().trim_matches(['"', '\'']);
-    value.is_empty() || value.contains("${") || value.contains("{{") || value.contains("$(")
+    let template_placeholder = value.len() > 2
+        && value.starts_with('{')
+        && value.ends_with('}')
+        && value[1..value.len() - 1]
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b == b'_');
+    value.is_empty()
+        || template_placeholder
+        || value.contains("${")
+        || value.contains("{{")
+        || value.contains("$(")
 }
 
 /// [`is_reference`], or a placeholder (`changeme`, `<password>`). Judge the secret itself with
@@ -79,5 +91,7 @@ mod tests {
         assert_eq!(&text[range], "s3cr%40t");
         assert!(uri_credentials("sqlite:////tmp/airflow.db").is_none());
         assert!(is_not_a_value("${AIRFLOW_FERNET_KEY}"));
+        assert!(is_reference("{FERNET_KEY}") && is_reference("{JWT_SECRET_KEY}"));
+        assert!(!is_reference("{Ab3dE}"));
     }
 }
