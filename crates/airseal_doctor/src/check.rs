@@ -10,7 +10,6 @@ use crate::backends::{self, Backend, Kind, Naming};
 use crate::gather::Project;
 use crate::{BackendSetting, Location, Problem, Role, Severity};
 
-
 /// (section, class option, kwargs option, per-key kwarg prefix) of each role.
 fn option_names(role: Role) -> (&'static str, &'static str, &'static str, &'static str) {
     match role {
