@@ -49,3 +49,6 @@ python3 bench/helm_accuracy.py --binary target/debug/airseal > /dev/null
 # Airflow's own default configuration (config.yml of 2.10.5 and 3.3.2, rendered with its
 # defaults and template placeholders) must give no CFG finding.
 python3 scripts/airflow-default-config.py --binary target/debug/airseal
+# airseal's connection codec must agree with Airflow 2.10.5's and 3.3.2's own, byte for byte
+# (Hypothesis, 2000 examples per property and release).
+bash scripts/connection-roundtrip.sh 2000

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs scripts/connection-roundtrip.py — airseal's connection codec against the real Airflow —
+# in two virtual environments, Airflow 2.10.5 and Airflow 3.3.2 (each with the Amazon and
+# HashiCorp providers and Hypothesis), installed with `pip install --no-deps` from the pinned
+# locks scripts/locks/airflow-full-*.lock (no dependency resolution; created once in
+# $AIRSEAL_CACHE, default ~/.cache/airseal, and rebuilt when a lock changes).
+#   bash scripts/connection-roundtrip.sh [EXAMPLES]      (default 2000 per property)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+examples="${1:-2000}"
+cache="${AIRSEAL_CACHE:-$HOME/.cache/airseal}"
+server=target/debug/examples/codec_server
+[[ -x "$server" ]] || cargo build --quiet -p airseal_connection --examples
+for release in 2.10.5 3.3.2; do
+  lock="scripts/locks/airflow-full-$release.lock"
+  venv="$cache/venv-airflow-full-$release"
+  if ! cmp -s "$lock" "$venv/.installed" 2>/dev/null; then
+    echo "connection-roundtrip: installing Airflow $release from $lock into $venv"
+    python3 -m venv --clear "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$lock"
+    cp "$lock" "$venv/.installed"
+  fi
+  AIRFLOW_HOME="$(mktemp -d)" "$venv/bin/python" scripts/connection-roundtrip.py \
+    --server "$server" --examples "$examples"
+done
