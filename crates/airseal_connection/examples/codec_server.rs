@@ -1,8 +1,8 @@
 //! A line protocol over stdin/stdout for scripts/connection-roundtrip.py, which drives it from
 //! Python next to the real Airflow: one JSON request per line, one JSON answer per line.
 //!
-//! Requests: `{"op": "to_uri" | "to_json", "conn": {fields}}`, `{"op": "from_uri" | "from_json",
-//! "text": "..."}`, each with `"dialect": "2" | "3"`. Answers: `{"text": "..."}`, `{"conn": {fields}}` or `{"error": "..."}`.
+//! Requests: `{"op": "to_uri" | "to_json", "conn": {fields}}`, `{"op": "from_uri" | "from_json"
+//! | "from_aws_secret", "text": "..."}`, each with `"dialect": "2" | "3"`. Answers: `{"text": "..."}`, `{"conn": {fields}}` or `{"error": "..."}`.
 #![allow(clippy::print_stdout)] // the protocol is stdout
 
 use std::io::{BufRead, Write};
@@ -58,6 +58,10 @@ fn answer(request: &Value) -> Value {
             Err(e) => json!({"error": e.to_string()}),
         },
         Some("from_json") => match Connection::from_json(text, dialect) {
+            Ok(c) => json!({"conn": fields(&c)}),
+            Err(e) => json!({"error": e.to_string()}),
+        },
+        Some("from_aws_secret") => match Connection::from_aws_secret_json(text, &[], dialect) {
             Ok(c) => json!({"conn": fields(&c)}),
             Err(e) => json!({"error": e.to_string()}),
         },

@@ -272,21 +272,23 @@ impl Connection {
                     ))),
                 }
             };
+        // `from_json` only passes on what is truthy (`if extra:`, `if conn_type:`, `if port:`).
         let extra = match map.remove("extra") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if s.is_empty() => None,
+            Some(value) if is_falsy(&value) => None,
+            None => None,
             Some(Value::String(s)) => Some(s),
-            Some(Value::Bool(false)) => None,
-            Some(Value::Object(m)) if m.is_empty() => None,
-            Some(Value::Array(a)) if a.is_empty() => None,
-            Some(other) => Some(python::json_dumps(&other)),
+            Some(other) => Some(python::restore_constants(&python::json_dumps(&other))),
         };
-        let conn_type = string(&mut map, "conn_type")?
-            .filter(|t| !t.is_empty())
-            .map(|t| normalize_conn_type(&t));
+        let conn_type = match map.remove("conn_type") {
+            Some(value) if !is_falsy(&value) => {
+                map.insert("conn_type".to_owned(), value);
+                string(&mut map, "conn_type")?.map(|t| normalize_conn_type(&t))
+            }
+            _ => None,
+        };
         let port = match map.remove("port") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if s.is_empty() => None,
+            Some(value) if is_falsy(&value) => None,
+            None => None,
             Some(Value::String(s)) => Some(s.trim().parse::<i64>().map_err(|_| {
                 CodecError::InvalidJson(format!(
                     "Expected integer value for `port`, but got '{s}' instead."
@@ -309,7 +311,14 @@ impl Connection {
             description: string(&mut map, "description")?,
             host: string(&mut map, "host")?,
             login: string(&mut map, "login")?,
-            password: string(&mut map, "password")?,
+            // The password setter ignores anything falsy (`if value:`): `0`, `false`, `[]`.
+            password: match map.remove("password") {
+                Some(value) if !is_falsy(&value) => {
+                    map.insert("password".to_owned(), value);
+                    string(&mut map, "password")?
+                }
+                _ => None,
+            },
             schema: string(&mut map, "schema")?,
             port,
             extra,
@@ -323,6 +332,71 @@ impl Connection {
             validate_extra(connection.extra.as_deref())?;
         }
         Ok(connection.normalized())
+    }
+}
+
+/// Python's truthiness of a JSON value: `null`, `false`, `0`, `""`, `[]` and `{}` are false.
+fn is_falsy(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+    }
+}
+
+/// The AWS Secrets Manager backend's aliases for each field of a JSON secret
+/// (`SecretsManagerBackend._standardize_secret_keys`), in its order.
+const AWS_ALIASES: &[(&str, &[&str])] = &[
+    ("login", &["login", "user", "username", "user_name"]),
+    ("password", &["password", "pass", "key"]),
+    ("host", &["host", "remote_host", "server"]),
+    ("port", &["port"]),
+    ("schema", &["database", "schema"]),
+    (
+        "conn_type",
+        &["conn_type", "conn_id", "connection_type", "engine"],
+    ),
+    ("extra", &["extra"]),
+];
+
+impl Connection {
+    /// What Airflow's AWS Secrets Manager backend makes of a JSON secret: each field from the
+    /// first key (in the secret's order) among its aliases (`user`/`username` for login,
+    /// `pass`/`key` for password, `database` for schema, `engine` for the type, ...; plus
+    /// `extra_conn_words`), every other key — `description` included — dropped, then read as
+    /// `Connection.from_json`. `dbname` in AWS's own rotation templates is *not* an alias.
+    pub fn from_aws_secret_json(
+        text: &str,
+        extra_conn_words: &[(&str, &[&str])],
+        dialect: Dialect,
+    ) -> Result<Connection, CodecError> {
+        let Some(Value::Object(secret)) = python::json_loads(text) else {
+            return Err(CodecError::InvalidJson("not a JSON object".to_owned()));
+        };
+        let mut standardized = Map::new();
+        for (field, aliases) in AWS_ALIASES {
+            let extra_words: Vec<&str> = extra_conn_words
+                .iter()
+                .filter(|(f, _)| {
+                    // `user` is accepted for `login`, for backwards compatibility.
+                    let f = if *f == "user" { "login" } else { *f };
+                    f == *field
+                })
+                .flat_map(|(_, words)| words.iter().copied())
+                .collect();
+            let value = secret
+                .iter()
+                .find(|(key, _)| {
+                    aliases.contains(&key.as_str()) || extra_words.contains(&key.as_str())
+                })
+                .map_or(Value::Null, |(_, v)| v.clone());
+            standardized.insert((*field).to_owned(), value);
+        }
+        let text = python::restore_constants(&python::json_dumps(&Value::Object(standardized)));
+        Connection::from_json(&text, dialect)
     }
 }
 

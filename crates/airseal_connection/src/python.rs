@@ -152,7 +152,7 @@ fn check_bracketed_netloc(netloc: &str) -> Result<(), ValueError> {
         ));
     }
     let (address, zone) = host.split_once('%').unwrap_or((host, "x"));
-    if zone.is_empty() || address.parse::<std::net::Ipv6Addr>().is_err() {
+    if zone.is_empty() || zone.contains('%') || address.parse::<std::net::Ipv6Addr>().is_err() {
         return Err(ValueError(format!(
             "'{host}' does not appear to be an IPv4 or IPv6 address"
         )));
