@@ -19,7 +19,7 @@ CARGO_FUZZ_VERSION=0.13.2
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_MAX_LEN=${FUZZ_MAX_LEN:-65536}
 FUZZ_SANITIZER=${FUZZ_SANITIZER:-address}
-ALL_TARGETS=(detector_engine rule_file_parser config_parser python_analyzer deployment_config)
+ALL_TARGETS=(detector_engine rule_file_parser config_parser python_analyzer deployment_config connection_codec)
 if [[ $# -gt 0 ]]; then
     TARGETS=("$@")
 else
@@ -87,6 +87,13 @@ seed_corpora() {
     for fixture in crates/airseal_deployment/tests/fixtures/*; do
         cp "$fixture" "$dir/seed-$(basename "$fixture")"
     done
+
+    dir=fuzz/corpus/connection_codec
+    mkdir -p "$dir"
+    printf '%s' 'postgres://us%40r:p%3Ass@db.example.com:5432/dw?sslmode=require' > "$dir/seed-uri"
+    printf '%s' 'http://https://host/?__extra__=%7B%22a%22%3A+1%7D' > "$dir/seed-protocol"
+    printf '%s' 'x://[::1%25eth0]:80/' > "$dir/seed-ipv6"
+    printf '%s' '{"conn_type": "aws", "login": "a", "extra": {"region_name": "eu-west-1", "n": [1, 2.5, NaN]}}' > "$dir/seed-json"
 
     dir=fuzz/corpus/rule_file_parser
     mkdir -p "$dir"
