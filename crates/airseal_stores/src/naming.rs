@@ -1,0 +1,173 @@
+//! The name each Airflow secrets backend looks an id up under, from its `backend_kwargs`:
+//! `{prefix}{sep}{id}` (AWS Secrets Manager, Google Secret Manager), SSM's forced leading `/`,
+//! Azure Key Vault's `_`→`-`, Vault's `{mount_point}/{path}/{id}`. `None` when that kind is
+//! switched off (`*_prefix: null`) or the id does not match `*_lookup_pattern` — Airflow would
+//! never look there, so writing there would be dead.
+
+use crate::SecretKind;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Naming {
+    AwsSecretsManager {
+        prefixes: Prefixes,
+        sep: String,
+    },
+    AwsParameterStore {
+        prefixes: Prefixes,
+    },
+    Vault {
+        mount_point: String,
+        prefixes: Prefixes,
+    },
+    GoogleSecretManager {
+        prefixes: Prefixes,
+        sep: String,
+    },
+    AzureKeyVault {
+        prefixes: Prefixes,
+        sep: String,
+    },
+}
+
+/// Each kind's prefix (or Vault path) and lookup pattern; `None` prefix = not looked up.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Prefixes {
+    pub connections: Option<String>,
+    pub variables: Option<String>,
+    pub config: Option<String>,
+    /// `connections_lookup_pattern`, ... (Python `re.match`, case-insensitive).
+    pub connections_lookup_pattern: Option<String>,
+    pub variables_lookup_pattern: Option<String>,
+    pub config_lookup_pattern: Option<String>,
+}
+
+impl Prefixes {
+    fn of(&self, kind: SecretKind) -> (Option<&str>, Option<&str>) {
+        match kind {
+            SecretKind::Connection => (
+                self.connections.as_deref(),
+                self.connections_lookup_pattern.as_deref(),
+            ),
+            SecretKind::Variable => (
+                self.variables.as_deref(),
+                self.variables_lookup_pattern.as_deref(),
+            ),
+            SecretKind::Config => (
+                self.config.as_deref(),
+                self.config_lookup_pattern.as_deref(),
+            ),
+        }
+    }
+}
+
+impl Naming {
+    /// The secret name Airflow looks `id` up under, or `None` when it never looks.
+    /// `matches` decides a lookup pattern (Python `re.match(pattern, id, re.IGNORECASE)`); the
+    /// caller supplies it so this crate needs no regex engine of its own.
+    pub fn name(
+        &self,
+        kind: SecretKind,
+        id: &str,
+        matches: impl Fn(&str, &str) -> bool,
+    ) -> Option<String> {
+        let prefixes = match self {
+            Naming::AwsSecretsManager { prefixes, .. }
+            | Naming::AwsParameterStore { prefixes }
+            | Naming::Vault { prefixes, .. }
+            | Naming::GoogleSecretManager { prefixes, .. }
+            | Naming::AzureKeyVault { prefixes, .. } => prefixes,
+        };
+        let (prefix, pattern) = prefixes.of(kind);
+        let prefix = prefix?;
+        if let Some(pattern) = pattern
+            && !matches(pattern, id)
+        {
+            return None;
+        }
+        Some(match self {
+            Naming::AwsSecretsManager { sep, .. } | Naming::GoogleSecretManager { sep, .. } => {
+                // `build_path`: f"{prefix}{sep}{id}"; an empty prefix means the bare id.
+                if prefix.is_empty() {
+                    id.to_owned()
+                } else {
+                    format!("{prefix}{sep}{id}")
+                }
+            }
+            Naming::AwsParameterStore { .. } => {
+                let prefix = prefix.trim_end_matches('/');
+                if prefix.starts_with('/') {
+                    format!("{prefix}/{id}")
+                } else {
+                    format!("/{prefix}/{id}")
+                }
+            }
+            Naming::AzureKeyVault { sep, .. } => format!("{prefix}{sep}{id}").replace('_', "-"),
+            Naming::Vault { mount_point, .. } => format!("{mount_point}/{prefix}/{id}"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults(connections: &str, variables: &str) -> Prefixes {
+        Prefixes {
+            connections: Some(connections.to_owned()),
+            variables: Some(variables.to_owned()),
+            ..Prefixes::default()
+        }
+    }
+
+    #[test]
+    fn names_per_backend() {
+        let any = |_: &str, _: &str| true;
+        let sm = Naming::AwsSecretsManager {
+            prefixes: defaults("airflow/connections", "airflow/variables"),
+            sep: "/".to_owned(),
+        };
+        assert_eq!(
+            sm.name(SecretKind::Connection, "warehouse", any).as_deref(),
+            Some("airflow/connections/warehouse")
+        );
+        assert_eq!(sm.name(SecretKind::Config, "fernet_key", any), None);
+        let ssm = Naming::AwsParameterStore {
+            prefixes: defaults("airflow/connections", "/airflow/variables/"),
+        };
+        assert_eq!(
+            ssm.name(SecretKind::Connection, "x", any).as_deref(),
+            Some("/airflow/connections/x")
+        );
+        assert_eq!(
+            ssm.name(SecretKind::Variable, "y", any).as_deref(),
+            Some("/airflow/variables/y")
+        );
+        let azure = Naming::AzureKeyVault {
+            prefixes: defaults("airflow-connections", "airflow-variables"),
+            sep: "-".to_owned(),
+        };
+        assert_eq!(
+            azure
+                .name(SecretKind::Connection, "smtp_default", any)
+                .as_deref(),
+            Some("airflow-connections-smtp-default")
+        );
+        let vault = Naming::Vault {
+            mount_point: "secret".to_owned(),
+            prefixes: defaults("connections", "variables"),
+        };
+        assert_eq!(
+            vault.name(SecretKind::Connection, "db", any).as_deref(),
+            Some("secret/connections/db")
+        );
+        let patterned = Naming::AwsSecretsManager {
+            prefixes: Prefixes {
+                connections_lookup_pattern: Some("^db_".to_owned()),
+                ..defaults("airflow/connections", "airflow/variables")
+            },
+            sep: "/".to_owned(),
+        };
+        let starts = |pattern: &str, id: &str| id.starts_with(pattern.trim_start_matches('^'));
+        assert_eq!(patterned.name(SecretKind::Connection, "web", starts), None);
+    }
+}
