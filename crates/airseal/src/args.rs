@@ -30,6 +30,83 @@ pub enum Command {
     /// Check the secrets-backend configuration and explain where every connection and
     /// Variable resolves from.
     Doctor(DoctorArgs),
+    /// Move secrets from exports, env and compose files, chart values and airflow.cfg into
+    /// the store Airflow's secrets backend reads, under the exact names it looks up.
+    #[command(subcommand)]
+    Migrate(MigrateCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateCommand {
+    /// Show what apply would create, update or leave alone (names and fingerprints, never
+    /// values). Exit 1 when something cannot be migrated as it stands.
+    Plan(MigrateArgs),
+    /// Write every missing or changed secret (idempotent; re-run after a failure to resume),
+    /// then print the configuration edits that finish the switch.
+    Apply(MigrateApplyArgs),
+    /// Read every migrated secret back under the name Airflow looks up and compare it with
+    /// its source. Exit 1 on any difference.
+    Verify(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Where the secrets are now: files or directories (env, compose, airflow.cfg, Helm
+    /// values, manifests; `*connections*.json|yaml|env` and `*variables*.…` are read as
+    /// `airflow connections|variables export` files), or `connections:FILE` /
+    /// `variables:FILE` for an export file of any name. Repeatable.
+    #[arg(long = "from", value_name = "SOURCE", required = true)]
+    pub from: Vec<String>,
+    /// The store: aws-secrets-manager, aws-ssm, vault or local:DIR. Default: the backend the
+    /// deployment under --config reads.
+    #[arg(long, value_name = "STORE")]
+    pub to: Option<String>,
+    /// The backend's kwargs (a JSON object, as `[secrets] backend_kwargs`): prefixes, `sep`,
+    /// lookup patterns, Vault mount and paths, local file paths.
+    #[arg(long, value_name = "JSON", conflicts_with = "config")]
+    pub backend_kwargs: Option<String>,
+    /// Read the backend and its kwargs from this deployment (airflow.cfg, env, compose, chart
+    /// values: what `airseal doctor` reads).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Store connections as URIs instead of JSON objects (Airflow >= 2.3 reads both; JSON keeps
+    /// every field exactly).
+    #[arg(long)]
+    pub uri: bool,
+    /// A KMS key id, ARN or alias for new AWS secrets and parameters.
+    #[arg(long, value_name = "KEY")]
+    pub kms_key_id: Option<String>,
+    /// AWS region (default: AWS_REGION, the profile's, or the kwargs' region_name).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// AWS profile (default: AWS_PROFILE, or the kwargs' profile_name).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Replace a different value already stored under the same name.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = DoctorFormat::Human)]
+    pub format: DoctorFormat,
+    /// Do not honour .gitignore, .ignore and .airsealignore files.
+    #[arg(long)]
+    pub no_ignore: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateApplyArgs {
+    #[command(flatten)]
+    pub common: MigrateArgs,
+    /// Also make the line edits in env, compose and airflow.cfg files: delete the moved
+    /// values and write the `<option>_secret` lines (a redacted diff is printed either way).
+    #[arg(long)]
+    pub write_changes: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
 }
 
 #[derive(Debug, Args)]

@@ -267,8 +267,10 @@ impl Connection {
                 match map.remove(key) {
                     None | Some(Value::Null) => Ok(None),
                     Some(Value::String(s)) => Ok(Some(s)),
+                    // The type, never the value: this may be a password.
                     Some(other) => Err(CodecError::InvalidJson(format!(
-                        "`{key}` is {other}, not a string"
+                        "`{key}` is {}, not a string",
+                        json_type(&other)
                     ))),
                 }
             };
@@ -290,9 +292,10 @@ impl Connection {
             Some(value) if is_falsy(&value) => None,
             None => None,
             Some(Value::String(s)) => Some(s.trim().parse::<i64>().map_err(|_| {
-                CodecError::InvalidJson(format!(
-                    "Expected integer value for `port`, but got '{s}' instead."
-                ))
+                CodecError::InvalidJson(
+                    "Expected integer value for `port`, but got a non-numeric string instead."
+                        .to_owned(),
+                )
             })?),
             Some(Value::Number(n)) => match n.as_i64() {
                 Some(0) => None,
@@ -302,7 +305,8 @@ impl Connection {
             Some(Value::Bool(b)) => b.then_some(1),
             Some(other) => {
                 return Err(CodecError::InvalidJson(format!(
-                    "Expected integer value for `port`, but got {other} instead."
+                    "Expected integer value for `port`, but got {} instead.",
+                    json_type(&other)
                 )));
             }
         };
@@ -469,6 +473,18 @@ fn netloc_to_hostname(parts: &python::SplitResult) -> String {
         netloc = before;
     }
     python::unquote(netloc)
+}
+
+/// A JSON value's type for error messages, which must not carry values.
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }
 
 #[cfg(test)]

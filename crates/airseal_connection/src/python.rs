@@ -153,9 +153,10 @@ fn check_bracketed_netloc(netloc: &str) -> Result<(), ValueError> {
     }
     let (address, zone) = host.split_once('%').unwrap_or((host, "x"));
     if zone.is_empty() || zone.contains('%') || address.parse::<std::net::Ipv6Addr>().is_err() {
-        return Err(ValueError(format!(
-            "'{host}' does not appear to be an IPv4 or IPv6 address"
-        )));
+        // Python names the text; airseal does not (a mis-encoded password can land here).
+        return Err(ValueError(
+            "the bracketed host does not appear to be an IPv4 or IPv6 address".to_owned(),
+        ));
     }
     Ok(())
 }
@@ -218,9 +219,11 @@ impl SplitResult {
             return Ok(None);
         };
         if !port.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ValueError(format!(
-                "Port could not be cast to integer value as '{port}'"
-            )));
+            // Python names the text; airseal does not (`user:pa:ss` without `@` puts part of a
+            // password here).
+            return Err(ValueError(
+                "Port could not be cast to integer value".to_owned(),
+            ));
         }
         let value: u64 = port.parse().unwrap_or(u64::MAX);
         if value > 65535 {

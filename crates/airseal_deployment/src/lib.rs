@@ -31,6 +31,15 @@ pub use helm::Chart;
 pub use registry::{RULES, RuleSpec};
 pub use rules::cfg001_sensitive_option_in_plain_text::CREDENTIAL_KWARGS;
 pub use sensitive::sensitive_in;
+
+/// Whether a Variable's name says it holds a secret (`*password*`, `*token*`, `*api_key*`,
+/// ...): the names the masker and the CFG006/HLM001 rules treat as secret.
+pub fn is_secret_variable_name(key: &str) -> bool {
+    let lower = key.to_ascii_lowercase();
+    rules::cfg006_variable_in_environment::SECRET_WORDS
+        .iter()
+        .any(|w| lower.contains(w))
+}
 pub use sources::compose_env_files::ComposeEnvFiles;
 
 use settings::{EnvEntry, Setting};

@@ -82,6 +82,13 @@ pub struct BackendSetting {
     pub(crate) kwarg_values: serde_json::Map<String, serde_json::Value>,
 }
 
+impl BackendSetting {
+    /// The kwargs' values, for `airseal migrate --config` (never printed by the doctor).
+    pub fn kwarg_values(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.kwarg_values
+    }
+}
+
 /// Where one place in the lookup order stands for an id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]

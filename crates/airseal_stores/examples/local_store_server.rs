@@ -10,7 +10,7 @@ use std::io::{BufRead, Write};
 
 use airseal_connection::Connection;
 use airseal_stores::local::{ConnectionForm, LocalStore};
-use airseal_stores::{SecretKind, SecretStore, SecretValue, WriteOutcome};
+use airseal_stores::{SecretKind, SecretStore, SecretValue, WriteContext, WriteOutcome};
 use serde_json::{Value, json};
 
 fn answer(request: &Value) -> Value {
@@ -21,7 +21,7 @@ fn answer(request: &Value) -> Value {
     } else {
         SecretKind::Connection
     };
-    let mut store = LocalStore {
+    let store = LocalStore {
         connections_file: file.clone().filter(|_| kind == SecretKind::Connection),
         variables_file: file.filter(|_| kind == SecretKind::Variable),
         connection_form: if text(request, "form").as_deref() == Some("uri") {
@@ -44,7 +44,7 @@ fn answer(request: &Value) -> Value {
         None => SecretValue::Text(text(request, "text").unwrap_or_default()),
     };
     let id = text(request, "id").unwrap_or_default();
-    match store.write(kind, &id, &value, true) {
+    match store.write(kind, &id, &value, true, &WriteContext::default()) {
         Ok(outcome) => json!({"outcome": match outcome {
             WriteOutcome::Created => "created",
             WriteOutcome::Updated => "updated",

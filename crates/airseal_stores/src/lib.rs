@@ -2,12 +2,16 @@
 //! names Airflow's backends look up ([`naming`]). Stores never log or return a value in an
 //! error: errors name the secret and the store.
 //!
-//! This release has the local-filesystem store (Airflow's `LocalFilesystemBackend` files, the
-//! embedded default that needs no cloud account); the AWS and Vault stores follow behind cargo
-//! features in their own modules.
+//! Stores: [`local`] (Airflow's `LocalFilesystemBackend` files, the embedded default that needs
+//! no cloud account), `aws` (Secrets Manager and SSM Parameter Store, cargo feature `aws`) and
+//! `vault` (HashiCorp Vault KV v2, cargo feature `vault`).
 
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod local;
 pub mod naming;
+#[cfg(feature = "vault")]
+pub mod vault;
 
 use std::path::PathBuf;
 
@@ -74,6 +78,14 @@ pub enum StoreError {
         store: String,
         reason: String,
     },
+    /// The store answered with an error, or could not be reached, after the retries.
+    #[error("{kind} `{id}`: {store}: {message}")]
+    Backend {
+        kind: &'static str,
+        id: String,
+        store: String,
+        message: String,
+    },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -87,8 +99,37 @@ pub enum StoreError {
     },
 }
 
-/// A secrets store airseal can write to and read back from.
-pub trait SecretStore {
+/// What a store knows about a stored secret besides its value (for `migrate verify` and the
+/// later rotation and audit work). Every field is optional: stores fill what they have.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecretMetadata {
+    /// The name in the store (`airflow/connections/warehouse`, `/airflow/variables/token`).
+    pub name: String,
+    /// RFC 3339 times.
+    pub last_changed: Option<String>,
+    pub last_rotated: Option<String>,
+    pub last_accessed: Option<String>,
+    /// The store's version id of the current value (AWSCURRENT's VersionId, SSM's version,
+    /// Vault's version number).
+    pub version: Option<String>,
+    pub kms_key: Option<String>,
+    pub tags: Vec<(String, String)>,
+}
+
+/// Where a value came from, recorded as tags / custom metadata where the store has them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteContext {
+    /// `path:line` of the source the value was read from.
+    pub source: Option<String>,
+}
+
+/// Tag/metadata keys airseal writes on every secret it creates.
+pub const MANAGED_BY_TAG: (&str, &str) = ("managed-by", "airseal");
+pub const SOURCE_TAG: &str = "airseal-source";
+
+/// A secrets store airseal can write to and read back from. Stores are shared between the
+/// worker threads of `migrate apply`, hence `&self` and `Sync`.
+pub trait SecretStore: Sync {
     /// For messages: `local files (secrets/connections.json)`.
     fn describe(&self) -> String;
 
@@ -99,10 +140,106 @@ pub trait SecretStore {
     /// Stores a value. An existing equal value is left alone ([`WriteOutcome::Unchanged`]); a
     /// different one is a [`StoreError::Conflict`] unless `overwrite`.
     fn write(
-        &mut self,
+        &self,
         kind: SecretKind,
         id: &str,
         value: &SecretValue,
         overwrite: bool,
+        context: &WriteContext,
     ) -> Result<WriteOutcome, StoreError>;
+
+    /// The store's name for `id`, where it has one (`None` when this store would never hold it).
+    fn name_of(&self, kind: SecretKind, id: &str) -> Option<String>;
+
+    /// Metadata of the stored secret, `None` when absent or when the store keeps none.
+    fn metadata(&self, _kind: SecretKind, _id: &str) -> Result<Option<SecretMetadata>, StoreError> {
+        Ok(None)
+    }
+}
+
+/// How a connection is stored where a store holds one string: JSON (what Airflow ≥ 2.3
+/// prefers: every field exact) or URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConnectionForm {
+    #[default]
+    Json,
+    Uri,
+}
+
+impl SecretValue {
+    /// The string a one-string store (Secrets Manager, SSM, a Variable anywhere) holds.
+    pub fn stored_text(&self, form: ConnectionForm) -> String {
+        match (self, form) {
+            (SecretValue::Text(text), _) => text.clone(),
+            (SecretValue::Connection(c), ConnectionForm::Json) => c.to_json(),
+            (SecretValue::Connection(c), ConnectionForm::Uri) => {
+                c.to_uri(airseal_connection::Dialect::Airflow3)
+            }
+        }
+    }
+
+    /// What Airflow's `BaseSecretsBackend.deserialize_connection` makes of a stored string:
+    /// JSON when it starts with `{`, else a URI. `aws_aliases` reads JSON the way the AWS
+    /// Secrets Manager backend does (its key aliases; other keys dropped). Errors say what is
+    /// wrong, never the text.
+    pub fn from_stored_text(
+        kind: SecretKind,
+        text: &str,
+        aws_aliases: bool,
+    ) -> Result<SecretValue, airseal_connection::CodecError> {
+        use airseal_connection::Dialect;
+        if kind != SecretKind::Connection {
+            return Ok(SecretValue::Text(text.to_owned()));
+        }
+        let connection = if text.trim_start().starts_with('{') {
+            if aws_aliases {
+                Connection::from_aws_secret_json(text, &[], Dialect::Airflow3)
+            } else {
+                Connection::from_json(text, Dialect::Airflow3)
+            }
+        } else {
+            Connection::from_uri(text, Dialect::Airflow3)
+        }?;
+        Ok(SecretValue::Connection(connection))
+    }
+
+    /// Equal as Airflow would read them (a connection's empty password is no password).
+    pub fn same_as(&self, other: &SecretValue) -> bool {
+        match (self, other) {
+            (SecretValue::Connection(a), SecretValue::Connection(b)) => {
+                a.normalized() == b.normalized()
+            }
+            (a, b) => a == b,
+        }
+    }
+
+    /// A fingerprint for plans and reports, which show names and hashes, never values: the
+    /// first 12 hex digits of SHA-256 over the kind, the id and the value as Airflow reads it
+    /// (so a connection hashes the same in JSON and URI form). 48 bits identify a change; they
+    /// are too few to confirm a guessed value offline with confidence across many secrets.
+    pub fn fingerprint(&self, kind: SecretKind, id: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let canonical = match self {
+            SecretValue::Connection(c) => c.normalized().to_json(),
+            SecretValue::Text(text) => text.clone(),
+        };
+        let mut hasher = Sha256::new();
+        for part in [kind.name(), id, &canonical] {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
+        let digest = hasher.finalize();
+        digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Python's `re.match(pattern, id, re.IGNORECASE)` as Airflow's backends apply
+/// `*_lookup_pattern`: anchored at the start only. A pattern Rust's regex cannot compile
+/// (look-around, back-references) counts as a match, so a secret is never silently skipped; the
+/// caller warns.
+pub fn lookup_pattern_matches(pattern: &str, id: &str) -> bool {
+    match regex::Regex::new(&format!("(?i)^(?:{pattern})")) {
+        Ok(regex) => regex.is_match(id),
+        Err(_) => true,
+    }
 }

@@ -20,15 +20,11 @@ use serde_json::{Map, Value};
 use airseal_connection::python::{json_dumps, json_loads, restore_constants};
 use airseal_connection::{Connection, Dialect};
 
-use crate::{SecretKind, SecretStore, SecretValue, StoreError, WriteOutcome};
+use crate::{SecretKind, SecretStore, SecretValue, StoreError, WriteContext, WriteOutcome};
 
-/// How connections are written: Airflow ≥ 2.3 reads both; JSON keeps every field exactly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ConnectionForm {
-    #[default]
-    Json,
-    Uri,
-}
+static FILE_EDITS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+pub use crate::ConnectionForm;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -52,7 +48,23 @@ pub struct LocalStore {
     pub connection_form: ConnectionForm,
 }
 
+/// One entry of a file: its id, its value as Airflow reads it (or why it cannot), its line.
+pub type FileEntry = (String, Result<SecretValue, StoreError>, usize);
+
 impl LocalStore {
+    /// Every entry of the file for `kind` (also `airflow connections export` and `airflow
+    /// variables export` files, which have the same formats), in order, with its line; an
+    /// entry that does not decode is an error naming its line, the others still come back.
+    pub fn entries(&self, kind: SecretKind) -> Result<Vec<FileEntry>, StoreError> {
+        let path = self.file(kind, "*")?;
+        let (_, entries) = load(path)?;
+        Ok(entries
+            .values
+            .iter()
+            .map(|(id, value, line)| (id.clone(), decode(kind, value, path, *line), *line))
+            .collect())
+    }
+
     fn file(&self, kind: SecretKind, id: &str) -> Result<&Path, StoreError> {
         let file = match kind {
             SecretKind::Connection => self.connections_file.as_deref(),
@@ -256,13 +268,23 @@ impl SecretStore for LocalStore {
             .transpose()
     }
 
+    fn name_of(&self, kind: SecretKind, id: &str) -> Option<String> {
+        self.file(kind, id).ok().map(|_| id.to_owned())
+    }
+
     fn write(
-        &mut self,
+        &self,
         kind: SecretKind,
         id: &str,
         value: &SecretValue,
         overwrite: bool,
+        _context: &WriteContext,
     ) -> Result<WriteOutcome, StoreError> {
+        // One read-modify-write at a time in this process: `migrate apply` writes from several
+        // threads, and two of them editing the same file would lose one edit.
+        let _guard = FILE_EDITS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let path = self.file(kind, id)?.to_owned();
         let (text, entries) = load(&path)?;
         let existing = entries.values.iter().find(|(key, _, _)| key == id);
@@ -534,18 +556,30 @@ mod tests {
         ] {
             let path = dir.path().join(name);
             std::fs::write(&path, before).unwrap_or_default();
-            let mut store = LocalStore {
+            let store = LocalStore {
                 connections_file: Some(path.clone()),
                 variables_file: None,
                 connection_form: ConnectionForm::Json,
             };
             let value = warehouse("p@ss:w/rd é");
-            let first = store.write(SecretKind::Connection, "warehouse", &value, false);
+            let first = store.write(
+                SecretKind::Connection,
+                "warehouse",
+                &value,
+                false,
+                &WriteContext::default(),
+            );
             assert!(
                 matches!(first, Ok(WriteOutcome::Created)),
                 "{name}: {first:?}"
             );
-            let again = store.write(SecretKind::Connection, "warehouse", &value, false);
+            let again = store.write(
+                SecretKind::Connection,
+                "warehouse",
+                &value,
+                false,
+                &WriteContext::default(),
+            );
             assert!(
                 matches!(again, Ok(WriteOutcome::Unchanged)),
                 "{name}: {again:?}"
@@ -558,14 +592,26 @@ mod tests {
                 "{name}: {other:?}"
             );
             let changed = warehouse("rotated");
-            let conflict = store.write(SecretKind::Connection, "warehouse", &changed, false);
+            let conflict = store.write(
+                SecretKind::Connection,
+                "warehouse",
+                &changed,
+                false,
+                &WriteContext::default(),
+            );
             let message = conflict.err().map(|e| e.to_string()).unwrap_or_default();
             assert!(
                 message.contains("`warehouse`") && !message.contains("rotated"),
                 "{message}"
             );
             assert!(matches!(
-                store.write(SecretKind::Connection, "warehouse", &changed, true),
+                store.write(
+                    SecretKind::Connection,
+                    "warehouse",
+                    &changed,
+                    true,
+                    &WriteContext::default()
+                ),
                 Ok(WriteOutcome::Updated)
             ));
             let text = std::fs::read_to_string(&path).unwrap_or_default();
@@ -623,6 +669,7 @@ mod tests {
                 id,
                 &SecretValue::Text(value.to_owned()),
                 true,
+                &WriteContext::default(),
             );
             let message = error.err().map(|e| e.to_string()).unwrap_or_default();
             assert!(message.contains("cannot hold it"), "{id}: {message}");
@@ -637,7 +684,13 @@ mod tests {
         store.variables_file = Some(yaml);
         let odd = SecretValue::Text("tab\there \u{1b}[0m 😀 \u{2028}".to_owned());
         assert!(matches!(
-            store.write(SecretKind::Variable, "odd", &odd, false),
+            store.write(
+                SecretKind::Variable,
+                "odd",
+                &odd,
+                false,
+                &WriteContext::default()
+            ),
             Ok(WriteOutcome::Created)
         ));
         assert_eq!(

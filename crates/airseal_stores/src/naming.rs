@@ -102,6 +102,10 @@ impl Naming {
                 }
             }
             Naming::AzureKeyVault { sep, .. } => format!("{prefix}{sep}{id}").replace('_', "-"),
+            // An empty path means the id is the whole path under the mount.
+            Naming::Vault { mount_point, .. } if prefix.is_empty() => {
+                format!("{mount_point}/{id}")
+            }
             Naming::Vault { mount_point, .. } => format!("{mount_point}/{prefix}/{id}"),
         })
     }

@@ -1,6 +1,7 @@
 mod baseline;
 mod doctor;
 mod iam;
+mod migrate;
 mod rules;
 mod scan;
 
@@ -17,5 +18,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitStatus> {
         Command::Rule { code } => rules::show(&code),
         Command::Iam(command) => iam::run(command),
         Command::Doctor(args) => doctor::run(&args),
+        Command::Migrate(command) => migrate::run(command),
     }
 }
