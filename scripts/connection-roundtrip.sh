@@ -9,6 +9,7 @@
 #                                                          the store test runs EXAMPLES/4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/venv.sh
 examples="${1:-2000}"
 cache="${AIRSEAL_CACHE:-$HOME/.cache/airseal}"
 server=target/debug/examples/codec_server
@@ -17,12 +18,7 @@ cargo build --quiet -p airseal_connection -p airseal_stores --examples
 for release in 2.10.5 3.3.2; do
   lock="scripts/locks/airflow-full-$release.lock"
   venv="$cache/venv-airflow-full-$release"
-  if ! cmp -s "$lock" "$venv/.installed" 2>/dev/null; then
-    echo "connection-roundtrip: installing Airflow $release from $lock into $venv"
-    python3 -m venv --clear "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$lock"
-    cp "$lock" "$venv/.installed"
-  fi
+  ensure_venv "$lock" "$venv" connection-roundtrip
   AIRFLOW_HOME="$(mktemp -d)" "$venv/bin/python" scripts/connection-roundtrip.py \
     --server "$server" --examples "$examples"
   AIRFLOW_HOME="$(mktemp -d)" "$venv/bin/python" scripts/local-store-roundtrip.py \

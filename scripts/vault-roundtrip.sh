@@ -10,6 +10,7 @@
 #   bash scripts/vault-roundtrip.sh [EXAMPLES]      (default 300 per property and release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/venv.sh
 examples="${1:-300}"
 cache="${AIRSEAL_CACHE:-$HOME/.cache/airseal}"
 writer=target/debug/examples/vault_store_writer
@@ -17,12 +18,7 @@ cargo build --quiet -p airseal_stores --features vault --examples
 for release in 2.10.5 3.3.2; do
   lock="scripts/locks/airflow-full-$release.lock"
   venv="$cache/venv-airflow-full-$release"
-  if ! cmp -s "$lock" "$venv/.installed" 2>/dev/null; then
-    echo "vault-roundtrip: installing Airflow $release from $lock into $venv"
-    python3 -m venv --clear "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$lock"
-    cp "$lock" "$venv/.installed"
-  fi
+  ensure_venv "$lock" "$venv" vault-roundtrip
   home="$(mktemp -d)"
   AIRFLOW_HOME="$home" "$venv/bin/python" scripts/vault-roundtrip.py --writer "$writer" --examples "$examples"
   rm -rf "$home"
