@@ -2,10 +2,12 @@
 //! missing or different, and reading everything back. Reports carry names, ids, locations and
 //! fingerprints ([`SecretValue::fingerprint`]), never values.
 //!
-//! `apply` is idempotent and resumable without a journal: every write first reads the stored
-//! value and leaves an equal one alone, so a re-run after a failure or a kill part-way writes
-//! exactly what is still missing, and never a second copy (stores write one name per secret;
-//! Secrets Manager's request tokens make a retried write the same version).
+//! `apply` is idempotent and resumable without a journal: nothing is written over a stored
+//! value without comparing it first (a secret the plan saw absent is created with a call the
+//! store refuses when the name is taken, and only then read), and an equal value is left
+//! alone, so a re-run after a failure or a kill part-way writes exactly what is still missing,
+//! and never a second copy (stores write one name per secret; Secrets Manager's request tokens
+//! make a retried write the same version).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -113,6 +115,44 @@ pub fn run_parallel(count: usize, concurrency: usize, work: impl Fn(usize) + Syn
     });
 }
 
+/// `indices` grouped by kind (a batch read is of one kind) and cut into batches of `size`.
+fn batches_by_kind<T>(
+    items: &[T],
+    indices: &[usize],
+    size: usize,
+    kind_of: impl Fn(&T) -> SecretKind,
+) -> Vec<Vec<usize>> {
+    let mut by_kind: Vec<(SecretKind, Vec<usize>)> = Vec::new();
+    for &index in indices {
+        let kind = kind_of(&items[index]);
+        match by_kind.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, group)) => group.push(index),
+            None => by_kind.push((kind, vec![index])),
+        }
+    }
+    by_kind
+        .into_iter()
+        .flat_map(|(_, group)| {
+            group
+                .chunks(size.max(1))
+                .map(<[usize]>::to_vec)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The kind and ids of one batch of planned secrets.
+fn batch_ids(cells: &[Mutex<Planned>], indices: &[usize]) -> Option<(SecretKind, Vec<String>)> {
+    let mut kind = None;
+    let mut ids = Vec::with_capacity(indices.len());
+    for &index in indices {
+        let planned = cells[index].lock().ok()?;
+        kind = Some(planned.kind);
+        ids.push(planned.item.id.clone());
+    }
+    Some((kind?, ids))
+}
+
 fn describe_origin(secret: &SourceSecret) -> String {
     format!("{} ({})", secret.location(), secret.written_as)
 }
@@ -183,43 +223,60 @@ pub fn plan(
             origins: vec![secret.clone()],
         });
     }
-    let cells: Vec<Mutex<Planned>> = planned.into_iter().map(Mutex::new).collect();
-    run_parallel(cells.len(), concurrency, |index| {
-        let Ok(mut planned) = cells[index].lock() else {
-            return;
-        };
+    // Names first (no request), then what the store holds, read in batches where the store
+    // has a batch read (Secrets Manager 20 ids a request, SSM 10) and the batches in parallel.
+    let mut to_read: Vec<usize> = Vec::new();
+    for (index, planned) in planned.iter_mut().enumerate() {
         if planned.item.action == Action::Invalid {
-            return;
+            continue;
         }
-        let (kind, id) = (planned.kind, planned.item.id.clone());
-        planned.item.name = store.name_of(kind, &id);
+        let kind = planned.kind;
+        planned.item.name = store.name_of(kind, &planned.item.id);
         if planned.item.name.is_none() {
             planned.item.action = Action::Skip;
             planned.item.reason = Some(match kind {
                 SecretKind::Config => format!("{} does not serve config options, or its config prefix is off", store.describe()),
                 _ => "the backend never looks this id up: its prefix for this kind is off, or the id does not match its lookup pattern".to_owned(),
             });
-            return;
+            continue;
         }
-        match store.read(kind, &id) {
-            Ok(None) => planned.item.action = Action::Create,
-            Ok(Some(stored)) => {
-                planned.item.stored_fingerprint = Some(stored.fingerprint(kind, &id));
-                let same = planned.value.as_ref().is_some_and(|v| v.same_as(&stored));
-                planned.item.action = if same {
-                    Action::Unchanged
-                } else if overwrite {
-                    Action::Update
-                } else {
-                    planned.item.reason = Some(
-                        "a different value is stored: pass --overwrite to replace it".to_owned(),
-                    );
-                    Action::Conflict
-                };
-            }
-            Err(error) => {
-                planned.item.action = Action::Error;
-                planned.item.reason = Some(error.to_string());
+        to_read.push(index);
+    }
+    let batches = batches_by_kind(&planned, &to_read, store.read_batch_size(), |p| p.kind);
+    let cells: Vec<Mutex<Planned>> = planned.into_iter().map(Mutex::new).collect();
+    run_parallel(batches.len(), concurrency, |batch| {
+        let indices = &batches[batch];
+        let Some((kind, ids)) = batch_ids(&cells, indices) else {
+            return;
+        };
+        let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let results = store.read_many(kind, &id_refs);
+        for (&index, result) in indices.iter().zip(results) {
+            let Ok(mut planned) = cells[index].lock() else {
+                continue;
+            };
+            let id = planned.item.id.clone();
+            match result {
+                Ok(None) => planned.item.action = Action::Create,
+                Ok(Some(stored)) => {
+                    planned.item.stored_fingerprint = Some(stored.fingerprint(kind, &id));
+                    let same = planned.value.as_ref().is_some_and(|v| v.same_as(&stored));
+                    planned.item.action = if same {
+                        Action::Unchanged
+                    } else if overwrite {
+                        Action::Update
+                    } else {
+                        planned.item.reason = Some(
+                            "a different value is stored: pass --overwrite to replace it"
+                                .to_owned(),
+                        );
+                        Action::Conflict
+                    };
+                }
+                Err(error) => {
+                    planned.item.action = Action::Error;
+                    planned.item.reason = Some(error.to_string());
+                }
             }
         }
     });
@@ -258,6 +315,8 @@ pub fn apply(
         let Some(value) = &planned.value else { return };
         let context = WriteContext {
             source: planned.origins.first().map(SourceSecret::location),
+            // The plan read found nothing: the store may create without reading again.
+            absent_at_plan: planned.item.action == Action::Create,
         };
         let outcome = store.write(planned.kind, &planned.item.id, value, overwrite, &context);
         let Ok(mut item) = results[index].lock() else {
@@ -318,21 +377,40 @@ pub struct Verified {
 /// Reads every planned secret back through the store, under the name Airflow's backend looks
 /// it up with, and compares fingerprints of the values as Airflow reads them.
 pub fn verify(plan: &Plan, store: &dyn SecretStore, concurrency: usize) -> Vec<Verified> {
-    let results: Vec<Mutex<Option<Verified>>> =
-        plan.planned.iter().map(|_| Mutex::new(None)).collect();
-    run_parallel(plan.planned.len(), concurrency, |index| {
-        let planned = &plan.planned[index];
-        let mut verified = Verified {
-            kind: planned.item.kind,
-            id: planned.item.id.clone(),
-            name: planned.item.name.clone(),
-            verdict: Verdict::NotMigrated,
-            fingerprint: planned.item.fingerprint.clone(),
-            stored_fingerprint: None,
-            reason: planned.item.reason.clone(),
+    let results: Vec<Mutex<Verified>> = plan
+        .planned
+        .iter()
+        .map(|planned| {
+            Mutex::new(Verified {
+                kind: planned.item.kind,
+                id: planned.item.id.clone(),
+                name: planned.item.name.clone(),
+                verdict: Verdict::NotMigrated,
+                fingerprint: planned.item.fingerprint.clone(),
+                stored_fingerprint: None,
+                reason: planned.item.reason.clone(),
+            })
+        })
+        .collect();
+    let to_read: Vec<usize> = (0..plan.planned.len())
+        .filter(|&i| !matches!(plan.planned[i].item.action, Action::Skip | Action::Invalid))
+        .collect();
+    let batches = batches_by_kind(&plan.planned, &to_read, store.read_batch_size(), |p| p.kind);
+    run_parallel(batches.len(), concurrency, |batch| {
+        let indices = &batches[batch];
+        let Some(kind) = indices.first().map(|&i| plan.planned[i].kind) else {
+            return;
         };
-        if !matches!(planned.item.action, Action::Skip | Action::Invalid) {
-            match store.read(planned.kind, &planned.item.id) {
+        let ids: Vec<&str> = indices
+            .iter()
+            .map(|&i| plan.planned[i].item.id.as_str())
+            .collect();
+        for (&index, result) in indices.iter().zip(store.read_many(kind, &ids)) {
+            let planned = &plan.planned[index];
+            let Ok(mut verified) = results[index].lock() else {
+                continue;
+            };
+            match result {
                 Ok(None) => verified.verdict = Verdict::Missing,
                 Ok(Some(stored)) => {
                     let fingerprint = stored.fingerprint(planned.kind, &planned.item.id);
@@ -350,13 +428,10 @@ pub fn verify(plan: &Plan, store: &dyn SecretStore, concurrency: usize) -> Vec<V
                 }
             }
         }
-        if let Ok(mut slot) = results[index].lock() {
-            *slot = Some(verified);
-        }
     });
     results
         .into_iter()
-        .filter_map(|r| r.into_inner().ok().flatten())
+        .filter_map(|r| r.into_inner().ok())
         .collect()
 }
 

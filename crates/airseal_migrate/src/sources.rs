@@ -96,8 +96,13 @@ impl SourceSpec {
 }
 
 /// Reads every source. `respect_ignore` honours .gitignore / .ignore / .airsealignore in
-/// directories.
-pub fn read(specs: &[SourceSpec], respect_ignore: bool) -> Sources {
+/// directories; `skip` are files a directory walk leaves out (the destination store's own
+/// files, when they sit inside a source directory). A file named on its own is always read.
+pub fn read(specs: &[SourceSpec], respect_ignore: bool, skip: &[PathBuf]) -> Sources {
+    let skip: Vec<PathBuf> = skip
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
     let mut sources = Sources::default();
     let roots: Vec<PathBuf> = specs
         .iter()
@@ -124,7 +129,9 @@ pub fn read(specs: &[SourceSpec], respect_ignore: bool) -> Sources {
                     .sort_by_file_path(|a, b| a.cmp(b))
                     .build();
                 for entry in walker.flatten() {
-                    if entry.file_type().is_some_and(|t| t.is_file()) {
+                    let skipped =
+                        || std::fs::canonicalize(entry.path()).is_ok_and(|p| skip.contains(&p));
+                    if entry.file_type().is_some_and(|t| t.is_file()) && !skipped() {
                         read_file(entry.path(), &env_files, &mut sources);
                     }
                 }

@@ -136,6 +136,7 @@ mod protocol {
                     .unwrap_or(false);
                 let context = WriteContext {
                     source: text(request, "source"),
+                    ..WriteContext::default()
                 };
                 store
                     .write(kind, &id, &value, overwrite, &context)

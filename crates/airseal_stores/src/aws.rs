@@ -38,6 +38,18 @@ pub const SECRETS_MANAGER_MAX_BYTES: usize = 65_536;
 pub const SSM_STANDARD_MAX_BYTES: usize = 4_096;
 pub const SSM_ADVANCED_MAX_BYTES: usize = 8_192;
 
+/// Ids per batch read: `BatchGetSecretValue` takes at most 20 secret ids, `GetParameters` 10.
+const SECRETS_MANAGER_BATCH: usize = 20;
+const SSM_BATCH: usize = 10;
+
+/// What a create-or-put did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Put {
+    Written,
+    /// A create found the name taken: nothing was written.
+    NameTaken,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AwsService {
     SecretsManager,
@@ -351,6 +363,115 @@ impl AwsStore {
         }
     }
 
+    fn undecodable(
+        &self,
+        kind: SecretKind,
+        id: &str,
+        error: &airseal_connection::CodecError,
+    ) -> StoreError {
+        StoreError::Backend {
+            kind: kind.name(),
+            id: id.to_owned(),
+            store: self.describe(),
+            message: format!("the stored value is not a connection Airflow can read: {error}"),
+        }
+    }
+
+    /// The current text of each id (`None` when absent), by batch reads: Secrets Manager's
+    /// `BatchGetSecretValue` (20 ids a call), SSM's `GetParameters` (10, decrypted). A batch
+    /// the service refuses as a whole (a role without `secretsmanager:BatchGetSecretValue`, an
+    /// emulator without the call) is read one id at a time instead, so the answer never
+    /// depends on the batch call being allowed.
+    fn read_texts(
+        &self,
+        kind: SecretKind,
+        ids: &[&str],
+    ) -> Vec<Result<Option<String>, StoreError>> {
+        let names: Vec<Result<String, StoreError>> =
+            ids.iter().map(|id| self.name(kind, id)).collect();
+        let wanted: Vec<String> = names
+            .iter()
+            .filter_map(|n| n.as_ref().ok().cloned())
+            .collect();
+        let one_by_one = |names: Vec<Result<String, StoreError>>| {
+            ids.iter()
+                .zip(names)
+                .map(|(id, name)| name.and_then(|_| self.read_stage(kind, id, None)))
+                .collect()
+        };
+        if wanted.is_empty() {
+            return one_by_one(names);
+        }
+        // name -> Some(text) when found, None when the service said it is absent.
+        let mut found: std::collections::HashMap<String, Option<String>> =
+            std::collections::HashMap::new();
+        match &self.client {
+            Client::SecretsManager(client) => {
+                let mut next_token: Option<String> = None;
+                loop {
+                    let result = self.block_on(
+                        client
+                            .batch_get_secret_value()
+                            .set_secret_id_list(Some(wanted.clone()))
+                            .set_next_token(next_token.clone())
+                            .send(),
+                    );
+                    let Ok(output) = result else {
+                        return one_by_one(names);
+                    };
+                    for entry in output.secret_values() {
+                        if let Some(name) = entry.name() {
+                            found.insert(name.to_owned(), entry.secret_string().map(str::to_owned));
+                        }
+                    }
+                    for error in output.errors() {
+                        if error.error_code() == Some("ResourceNotFoundException")
+                            && let Some(name) = error.secret_id()
+                        {
+                            found.insert(name.to_owned(), None);
+                        }
+                    }
+                    next_token = output.next_token().map(str::to_owned);
+                    if next_token.is_none() {
+                        break;
+                    }
+                }
+            }
+            Client::ParameterStore(client) => {
+                let result = self.block_on(
+                    client
+                        .get_parameters()
+                        .set_names(Some(wanted.clone()))
+                        .with_decryption(true)
+                        .send(),
+                );
+                let Ok(output) = result else {
+                    return one_by_one(names);
+                };
+                for parameter in output.parameters() {
+                    if let Some(name) = parameter.name() {
+                        found.insert(name.to_owned(), parameter.value().map(str::to_owned));
+                    }
+                }
+                for name in output.invalid_parameters() {
+                    found.insert(name.clone(), None);
+                }
+            }
+        }
+        // Whatever the batch answer left out (an entry-level error other than "not found")
+        // is read on its own, which reports that error for that id.
+        ids.iter()
+            .zip(names)
+            .map(|(id, name)| {
+                let name = name?;
+                match found.remove(&name) {
+                    Some(text) => Ok(text),
+                    None => self.read_stage(kind, id, None),
+                }
+            })
+            .collect()
+    }
+
     /// Names under `prefix` (Secrets Manager `ListSecrets` with a name filter; SSM
     /// `GetParametersByPath`, recursive), every page.
     pub fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
@@ -495,6 +616,8 @@ impl AwsStore {
         tags
     }
 
+    /// Writes `text` under `name`: a new version of an existing secret when `exists`, else a
+    /// new secret, which the service refuses when the name is taken ([`Put::NameTaken`]).
     fn put(
         &self,
         kind: SecretKind,
@@ -503,7 +626,7 @@ impl AwsStore {
         text: &str,
         exists: bool,
         context: &WriteContext,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Put, StoreError> {
         match &self.client {
             Client::SecretsManager(client) => {
                 if text.len() > SECRETS_MANAGER_MAX_BYTES {
@@ -519,7 +642,7 @@ impl AwsStore {
                             .client_request_token(token)
                             .send(),
                     )
-                    .map(|_| ())
+                    .map(|_| Put::Written)
                     .map_err(|e| {
                         self.failed(
                             kind,
@@ -549,9 +672,12 @@ impl AwsStore {
                             .send(),
                     );
                     match result {
-                        Ok(_) => Ok(()),
+                        Ok(_) => Ok(Put::Written),
                         Err(error) => {
                             let error = CallError::from_sdk(&error);
+                            if error.is("ResourceExistsException") {
+                                return Ok(Put::NameTaken);
+                            }
                             if error.is("InvalidRequestException")
                                 && error.message.contains("deletion")
                             {
@@ -602,15 +728,16 @@ impl AwsStore {
                         .map_err(|reason| self.unrepresentable(kind, id, reason))?;
                     request = request.set_tags(Some(tags));
                 }
-                self.block_on(request.send()).map(|_| ()).map_err(|e| {
-                    self.failed(
-                        kind,
-                        id,
-                        "ssm:PutParameter",
-                        CallError::from_sdk(&e),
-                        Some(text),
-                    )
-                })
+                match self.block_on(request.send()) {
+                    Ok(_) => Ok(Put::Written),
+                    Err(error) => {
+                        let error = CallError::from_sdk(&error);
+                        if !exists && error.is("ParameterAlreadyExists") {
+                            return Ok(Put::NameTaken);
+                        }
+                        Err(self.failed(kind, id, "ssm:PutParameter", error, Some(text)))
+                    }
+                }
             }
         }
     }
@@ -685,12 +812,7 @@ impl SecretStore for AwsStore {
         };
         SecretValue::from_stored_text(kind, &text, self.aws_aliases())
             .map(Some)
-            .map_err(|e| StoreError::Backend {
-                kind: kind.name(),
-                id: id.to_owned(),
-                store: self.describe(),
-                message: format!("the stored value is not a connection Airflow can read: {e}"),
-            })
+            .map_err(|e| self.undecodable(kind, id, &e))
     }
 
     fn write(
@@ -703,6 +825,13 @@ impl SecretStore for AwsStore {
     ) -> Result<WriteOutcome, StoreError> {
         let name = self.name(kind, id)?;
         let text = value.stored_text(self.form);
+        // Create first when the plan saw nothing: the service itself refuses a taken name,
+        // and only then is the stored value read and compared below.
+        if context.absent_at_plan
+            && self.put(kind, id, &name, &text, false, context)? == Put::Written
+        {
+            return Ok(WriteOutcome::Created);
+        }
         let existing = self.read_stage(kind, id, None)?;
         let outcome = match existing {
             Some(stored) => {
@@ -722,15 +851,48 @@ impl SecretStore for AwsStore {
             }
             None => WriteOutcome::Created,
         };
-        self.put(
+        match self.put(
             kind,
             id,
             &name,
             &text,
             outcome == WriteOutcome::Updated,
             context,
-        )?;
-        Ok(outcome)
+        )? {
+            Put::Written => Ok(outcome),
+            Put::NameTaken => Err(StoreError::Backend {
+                kind: kind.name(),
+                id: id.to_owned(),
+                store: self.describe(),
+                message: format!(
+                    "`{name}` was created by another writer while airseal wrote it: re-run to compare"
+                ),
+            }),
+        }
+    }
+
+    fn read_batch_size(&self) -> usize {
+        match self.client {
+            Client::SecretsManager(_) => SECRETS_MANAGER_BATCH,
+            Client::ParameterStore(_) => SSM_BATCH,
+        }
+    }
+
+    fn read_many(
+        &self,
+        kind: SecretKind,
+        ids: &[&str],
+    ) -> Vec<Result<Option<SecretValue>, StoreError>> {
+        let texts = self.read_texts(kind, ids);
+        ids.iter()
+            .zip(texts)
+            .map(|(id, text)| {
+                let Some(text) = text? else { return Ok(None) };
+                SecretValue::from_stored_text(kind, &text, self.aws_aliases())
+                    .map(Some)
+                    .map_err(|e| self.undecodable(kind, id, &e))
+            })
+            .collect()
     }
 
     fn metadata(&self, kind: SecretKind, id: &str) -> Result<Option<SecretMetadata>, StoreError> {

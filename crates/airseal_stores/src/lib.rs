@@ -121,6 +121,11 @@ pub struct SecretMetadata {
 pub struct WriteContext {
     /// `path:line` of the source the value was read from.
     pub source: Option<String>,
+    /// The plan's read found nothing under this name. A store whose create call fails when
+    /// the name exists (Secrets Manager's `CreateSecret`, SSM's `PutParameter` without
+    /// `Overwrite`) may then create first and read only when told the name exists: one
+    /// request per new secret instead of two, with the same no-clobber guarantee.
+    pub absent_at_plan: bool,
 }
 
 /// Tag/metadata keys airseal writes on every secret it creates.
@@ -136,6 +141,23 @@ pub trait SecretStore: Sync {
     /// The value stored for an id, as Airflow would read it: a connection is decoded with
     /// Airflow's rules; `None` when absent.
     fn read(&self, kind: SecretKind, id: &str) -> Result<Option<SecretValue>, StoreError>;
+
+    /// Reads several ids of one kind: one result per id, in order. Stores with a batch read
+    /// (Secrets Manager's `BatchGetSecretValue`, SSM's `GetParameters`) override it, so a plan
+    /// or a verify of 1,000 secrets is 50 or 100 requests rather than 1,000.
+    fn read_many(
+        &self,
+        kind: SecretKind,
+        ids: &[&str],
+    ) -> Vec<Result<Option<SecretValue>, StoreError>> {
+        ids.iter().map(|id| self.read(kind, id)).collect()
+    }
+
+    /// How many ids one [`SecretStore::read_many`] request reads (1: the store has no batch
+    /// read, and callers read ids one at a time in parallel instead).
+    fn read_batch_size(&self) -> usize {
+        1
+    }
 
     /// Stores a value. An existing equal value is left alone ([`WriteOutcome::Unchanged`]); a
     /// different one is a [`StoreError::Conflict`] unless `overwrite`.
@@ -154,6 +176,14 @@ pub trait SecretStore: Sync {
     /// Metadata of the stored secret, `None` when absent or when the store keeps none.
     fn metadata(&self, _kind: SecretKind, _id: &str) -> Result<Option<SecretMetadata>, StoreError> {
         Ok(None)
+    }
+
+    /// Local files the store writes (the local-files store's `connections.json` …; none for a
+    /// network store). A migration walking a directory skips them: a store kept beside the
+    /// deployment is the destination, not one more source whose values would look like
+    /// duplicate definitions.
+    fn files(&self) -> Vec<PathBuf> {
+        Vec::new()
     }
 }
 

@@ -257,6 +257,14 @@ impl SecretStore for LocalStore {
         format!("local files ({})", files.join(", "))
     }
 
+    fn files(&self) -> Vec<PathBuf> {
+        [&self.connections_file, &self.variables_file]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect()
+    }
+
     fn read(&self, kind: SecretKind, id: &str) -> Result<Option<SecretValue>, StoreError> {
         let path = self.file(kind, id)?;
         let (_, entries) = load(path)?;

@@ -147,6 +147,7 @@ fn warehouse(password: &str) -> SecretValue {
 fn source(text: &str) -> WriteContext {
     WriteContext {
         source: Some(text.to_owned()),
+        ..WriteContext::default()
     }
 }
 

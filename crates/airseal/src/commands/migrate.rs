@@ -95,7 +95,6 @@ fn target(args: &MigrateArgs) -> anyhow::Result<(Target, Map<String, Value>, boo
 fn run_plan(args: &MigrateArgs, mode: Mode) -> anyhow::Result<ExitStatus> {
     let (target, kwargs, already_configured) = target(args)?;
     let specs: Vec<SourceSpec> = args.from.iter().map(|s| SourceSpec::parse(s)).collect();
-    let sources = sources::read(&specs, !args.no_ignore);
     let options = StoreOptions {
         form: if args.uri {
             ConnectionForm::Uri
@@ -109,6 +108,7 @@ fn run_plan(args: &MigrateArgs, mode: Mode) -> anyhow::Result<ExitStatus> {
         max_attempts: None,
     };
     let store = airseal_migrate::open_store(&target, &kwargs, &options)?;
+    let sources = sources::read(&specs, !args.no_ignore, &store.files());
     let concurrency = usize::from(args.concurrency);
     let plan = plan::plan(&sources, store.as_ref(), args.overwrite, concurrency);
     let store_name = store.describe();
