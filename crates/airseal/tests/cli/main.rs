@@ -10,3 +10,4 @@ mod deployment;
 mod docs;
 mod formats;
 mod iam;
+mod migrate;
