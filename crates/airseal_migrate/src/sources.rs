@@ -231,7 +231,7 @@ fn read_file(path: &Path, env_files: &ComposeEnvFiles, sources: &mut Sources) {
 
 /// `AIRFLOW_CONN_<ID>` / `AIRFLOW_VAR_<KEY>`: Airflow looks the id up upper-cased, so the
 /// migrated id is the lower-cased name (how such ids are written in DAGs).
-fn environment_secret(
+pub fn environment_secret(
     name: &str,
     value: &str,
     path: &str,
