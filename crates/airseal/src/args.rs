@@ -34,6 +34,130 @@ pub enum Command {
     /// the store Airflow's secrets backend reads, under the exact names it looks up.
     #[command(subcommand)]
     Migrate(MigrateCommand),
+    /// Airflow Helm charts: externalize the values' secrets (ESO / CSI manifests, a values
+    /// overlay, the store writes), and gate installs as a Helm post-renderer.
+    #[command(subcommand)]
+    Helm(HelmCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HelmCommand {
+    /// Write the secrets of a values file to the store and the manifests and values overlay
+    /// that make the chart read them from there. Exit 1 when something could not be
+    /// externalized or a secret is left after the merge.
+    Externalize(Box<HelmExternalizeArgs>),
+    /// Helm `--post-renderer`: copy rendered manifests from stdin to stdout unchanged; exit 1
+    /// with a report on stderr when they hold a plain-text secret at or above --fail-on.
+    PostRender(HelmPostRenderArgs),
+    /// Check values files for plain-text secrets (what `helm airseal lint -f values.yaml` runs).
+    Lint(HelmLintArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HelmExternalizeArgs {
+    /// The values file.
+    pub values: PathBuf,
+    /// The chart the values are for (default: recognised by their keys).
+    #[arg(long, value_enum, value_name = "CHART")]
+    pub chart: Option<ChartArg>,
+    /// The store that holds (or will hold) the secrets: aws-secrets-manager, aws-ssm, vault,
+    /// azure-key-vault or gcp-secret-manager.
+    #[arg(long, value_name = "PROVIDER")]
+    pub provider: String,
+    /// How Secrets reach Kubernetes: external-secrets (External Secrets Operator) or csi
+    /// (Secrets Store CSI driver).
+    #[arg(long, default_value = "external-secrets", value_name = "METHOD")]
+    pub method: String,
+    /// Name of the SecretStore / SecretProviderClass (default: <release>-<provider>).
+    #[arg(long, value_name = "NAME")]
+    pub store: Option<String>,
+    /// Where to write the overlay, the manifests and the plan.
+    #[arg(long, default_value = "airseal-helm", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Write nothing to the store: the manifests, the overlay and the migration plan only (the
+    /// store is not read).
+    #[arg(long)]
+    pub plan_only: bool,
+    /// The Helm release name (the charts prefix their objects with it).
+    #[arg(long, default_value = "airflow", value_name = "NAME")]
+    pub release: String,
+    /// Namespace for the generated objects (default: none, so `kubectl -n` decides).
+    #[arg(long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Airflow reads connections and Variables from the store itself: add the `[secrets]
+    /// backend` configuration and the service-account identity instead of Kubernetes Secrets
+    /// for them.
+    #[arg(long)]
+    pub direct_backend: bool,
+    /// The backend's kwargs (JSON), naming the secrets as Airflow looks them up.
+    #[arg(long, value_name = "JSON")]
+    pub backend_kwargs: Option<String>,
+    /// AWS region (default: AWS_REGION).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// AWS profile for the store writes.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// AWS account id, for the reader policy written with --direct-backend or --method csi.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// A KMS key for new AWS secrets.
+    #[arg(long, value_name = "KEY")]
+    pub kms_key_id: Option<String>,
+    /// Vault address for the manifests (default: VAULT_ADDR).
+    #[arg(long, value_name = "URL")]
+    pub vault_addr: Option<String>,
+    /// The Vault Kubernetes-auth role.
+    #[arg(long, value_name = "ROLE")]
+    pub vault_role: Option<String>,
+    /// https://<name>.vault.azure.net
+    #[arg(long, value_name = "URL")]
+    pub azure_vault_url: Option<String>,
+    #[arg(long, value_name = "ID")]
+    pub azure_tenant_id: Option<String>,
+    #[arg(long, value_name = "PROJECT")]
+    pub gcp_project: Option<String>,
+    /// The cloud identity for the service account: IAM role ARN (IRSA), Azure client id, or
+    /// Google service account email.
+    #[arg(long, value_name = "IDENTITY")]
+    pub identity: Option<String>,
+    /// ESO refreshInterval.
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    pub refresh_interval: String,
+    /// The official chart's values.schema.json: the merged values must validate against it.
+    #[arg(long, value_name = "FILE")]
+    pub values_schema: Option<PathBuf>,
+    /// Replace a different value already stored under the same name.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Store requests in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = DoctorFormat::Human)]
+    pub format: DoctorFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct HelmPostRenderArgs {
+    /// Lowest severity that fails the install.
+    #[arg(long, value_enum, default_value_t = SeverityArg::High)]
+    pub fail_on: SeverityArg,
+    /// Print the secret values in the report (never on stdout).
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HelmLintArgs {
+    /// Values files (`-f` as helm takes them; repeatable).
+    #[arg(short = 'f', long = "values", value_name = "FILE", required = true)]
+    pub values: Vec<PathBuf>,
+    #[arg(long, value_enum, value_name = "CHART")]
+    pub chart: Option<ChartArg>,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = SeverityArg::Low)]
+    pub fail_on: SeverityArg,
 }
 
 #[derive(Debug, Subcommand)]

@@ -210,14 +210,14 @@ fn status(failed: bool) -> ExitStatus {
 }
 
 /// Actions that leave a secret outside the store.
-fn blocks(action: Action) -> bool {
+pub(crate) fn blocks(action: Action) -> bool {
     matches!(
         action,
         Action::Conflict | Action::Invalid | Action::Error | Action::Skip
     )
 }
 
-fn progress_bar(plan: &plan::Plan, enabled: bool) -> Option<indicatif::ProgressBar> {
+pub(crate) fn progress_bar(plan: &plan::Plan, enabled: bool) -> Option<indicatif::ProgressBar> {
     let todo = plan
         .planned
         .iter()
@@ -235,7 +235,7 @@ fn progress_bar(plan: &plan::Plan, enabled: bool) -> Option<indicatif::ProgressB
     })
 }
 
-fn action_name(action: Action) -> &'static str {
+pub(crate) fn action_name(action: Action) -> &'static str {
     match action {
         Action::Create => "create",
         Action::Update => "update",
@@ -247,7 +247,7 @@ fn action_name(action: Action) -> &'static str {
     }
 }
 
-fn summary(items: &[Item]) -> Value {
+pub(crate) fn summary(items: &[Item]) -> Value {
     let mut counts = Map::new();
     for item in items {
         let entry = counts
@@ -258,7 +258,12 @@ fn summary(items: &[Item]) -> Value {
     Value::Object(counts)
 }
 
-fn human_items(command: &str, store: &str, items: &[Item], problems: &[SourceProblem]) -> String {
+pub(crate) fn human_items(
+    command: &str,
+    store: &str,
+    items: &[Item],
+    problems: &[SourceProblem],
+) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let verb = if command == "plan" {

@@ -1,5 +1,6 @@
 mod baseline;
 mod doctor;
+mod helm;
 mod iam;
 mod migrate;
 mod rules;
@@ -19,5 +20,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitStatus> {
         Command::Iam(command) => iam::run(command),
         Command::Doctor(args) => doctor::run(&args),
         Command::Migrate(command) => migrate::run(command),
+        Command::Helm(command) => helm::run(command),
     }
 }
