@@ -146,6 +146,9 @@ pub struct HelmPostRenderArgs {
     /// Print the secret values in the report (never on stdout).
     #[arg(long)]
     pub show_secrets: bool,
+    /// Also write the report to FILE (Helm 4 discards a post-renderer's stderr).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -9,5 +9,6 @@ mod dag_rules;
 mod deployment;
 mod docs;
 mod formats;
+mod helm;
 mod iam;
 mod migrate;

@@ -5,7 +5,10 @@
 //! manifests, rendered charts, kustomize output, `kind: List` and the User-Community chart's
 //! `extraManifests` are all read; multi-document files are split. Encrypted forms
 //! (`SealedSecret`, SOPS-encrypted values, `ExternalSecret`) are not `Secret` objects and are
-//! not reported.
+//! not reported. Entries whose key names a non-secret part of a connection (`DATABASE_HOST`,
+//! `*_PORT`, `*_DB`, `*_SCHEMA`, `*_REGION`, `*_SSLMODE`: the User-Community chart keeps those in
+//! its `<release>-config-envs` Secret beside the password) and entries that are a bare number
+//! are not secrets and are not reported.
 //! ## Why is this bad?
 //! base64 is an encoding, not encryption: a Secret manifest in git is the secret in git, for
 //! every clone, fork and CI log, forever in history.
@@ -63,7 +66,10 @@ pub fn check(text: &str, object: &Node, reports: &mut Reports) {
             continue;
         };
         for entry in data_entries(text, data) {
-            if is_yaml_null(&entry.value) || is_not_a_value(&entry.value) {
+            if is_yaml_null(&entry.value)
+                || is_not_a_value(&entry.value)
+                || names_a_non_secret(&entry.key)
+            {
                 continue;
             }
             let decoded = if base64 {
@@ -76,7 +82,10 @@ pub fn check(text: &str, object: &Node, reports: &mut Reports) {
                 entry.value.as_bytes().to_vec()
             };
             let decoded_text = String::from_utf8_lossy(&decoded);
-            if decoded_text.trim().is_empty() || is_not_a_value(&decoded_text) {
+            if decoded_text.trim().is_empty()
+                || is_not_a_value(&decoded_text)
+                || decoded_text.trim().bytes().all(|b| b.is_ascii_digit())
+            {
                 continue;
             }
             let kind = DETECTORS
@@ -96,4 +105,26 @@ pub fn check(text: &str, object: &Node, reports: &mut Reports) {
             );
         }
     }
+}
+
+/// `DATABASE_HOST`, `redis-port`, `db.schema`: the last word of the key is a connection part
+/// that is not secret.
+fn names_a_non_secret(key: &str) -> bool {
+    let last = key
+        .rsplit(['_', '-', '.'])
+        .next()
+        .unwrap_or(key)
+        .to_ascii_lowercase();
+    matches!(
+        last.as_str(),
+        "host"
+            | "hostname"
+            | "port"
+            | "db"
+            | "database"
+            | "schema"
+            | "region"
+            | "sslmode"
+            | "protocol"
+    ) && key.len() > last.len()
 }

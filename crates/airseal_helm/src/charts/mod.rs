@@ -139,6 +139,13 @@ impl<'a> Work<'a> {
             );
             return false;
         }
+        if let SecretValue::Text(text) = &item.value
+            && is_public_default(self.options.chart, path, text)
+        {
+            self.notes.push(format!(
+                "{path}: the value is the chart's own public default; it is moved as it is (the running deployment uses it), rotate it after the switch"
+            ));
+        }
         let property = stored_property(provider, item.kind, item.field);
         self.slots.push(Slot {
             path: path.clone(),
@@ -196,6 +203,22 @@ impl<'a> Work<'a> {
         values_tree::remove(&mut self.changed, path);
         self.written.push(path.clone());
     }
+}
+
+/// A chart's own default for the key at `path` (`airflow.users[0].password` matches the
+/// pattern `airflow.users[].password`), public to everyone who reads the chart.
+fn is_public_default(chart: airseal_deployment::Chart, path: &KeyPath, value: &str) -> bool {
+    let pattern = path
+        .0
+        .iter()
+        .map(|s| match s {
+            values_tree::Segment::Key(k) => format!(".{k}"),
+            values_tree::Segment::Index(_) => "[]".to_owned(),
+        })
+        .collect::<String>();
+    let pattern = pattern.trim_start_matches('.');
+    airseal_deployment::helm::secret_keys::of(chart)
+        .any(|k| k.path == pattern && k.public_defaults.contains(&value))
 }
 
 /// `${NAME}` templates of the User-Community chart, `{{ ... }}` Helm expressions and obvious

@@ -238,7 +238,8 @@ fn uri_connection(work: &mut Work<'_>, spec: &UriConnection) {
         &KeyPath::parse(spec.secret_name_at),
         Value::from(target.name),
     );
-    work.delete(&pass);
+    // The chart's schema requires `pass`: emptied, not deleted.
+    work.set(&pass, Value::from(""));
 }
 
 fn broker_url(work: &mut Work<'_>) {

@@ -23,7 +23,7 @@ pub fn manifests(slots: &[Slot], options: &Options, notes: &mut Vec<String>) -> 
         out.push(secret_store(options, *provider, notes));
     }
     for (name, slots) in target_secrets(slots) {
-        out.push(external_secret(options, &name, &slots));
+        out.push(external_secret(options, &name, &slots, notes));
     }
     out
 }
@@ -39,11 +39,11 @@ fn secret_store(options: &Options, provider: Provider, notes: &mut Vec<String>) 
                 "auth": {"jwt": {"serviceAccountRef": account}},
             }
         }),
-        // No `path`: every remote key then starts with its mount, so one store serves any
-        // mount a reference names (ESO puts KV v2's `data/` after the mount itself).
+        // `path` is the KV v2 mount; ESO appends `/data` itself and keys are relative to it.
         Provider::Vault => json!({
             "vault": {
                 "server": setting(&settings.vault_addr, "<https://vault.example:8200>", "--vault-addr", notes),
+                "path": vault_mount(options),
                 "version": "v2",
                 "auth": {"kubernetes": {
                     "mountPath": "kubernetes",
@@ -78,7 +78,22 @@ fn secret_store(options: &Options, provider: Provider, notes: &mut Vec<String>) 
     })
 }
 
-fn external_secret(options: &Options, name: &str, slots: &[&Slot]) -> Json {
+/// The Vault mount of the backend kwargs (`mount_point`, VaultBackend's default `secret`).
+fn vault_mount(options: &Options) -> String {
+    options
+        .kwargs
+        .get("mount_point")
+        .and_then(Json::as_str)
+        .unwrap_or("secret")
+        .to_owned()
+}
+
+fn external_secret(
+    options: &Options,
+    name: &str,
+    slots: &[&Slot],
+    notes: &mut Vec<String>,
+) -> Json {
     // The store of the first key; keys from another provider name theirs in `sourceRef`.
     let main = slots
         .first()
@@ -89,7 +104,23 @@ fn external_secret(options: &Options, name: &str, slots: &[&Slot]) -> Json {
     for slot in slots {
         let Some(target) = &slot.target else { continue };
         let mut remote = Map::new();
-        remote.insert("key".to_owned(), Json::from(slot.remote.name.as_str()));
+        let key = match slot.remote.provider {
+            Provider::Vault => {
+                let mount = vault_mount(options);
+                match slot.remote.name.strip_prefix(&format!("{mount}/")) {
+                    Some(relative) => relative.to_owned(),
+                    None => {
+                        notes.push(format!(
+                            "{}: the Vault secret `{}` is not under the mount `{mount}` the SecretStore reads; add a SecretStore for its mount",
+                            slot.path, slot.remote.name
+                        ));
+                        slot.remote.name.clone()
+                    }
+                }
+            }
+            _ => slot.remote.name.clone(),
+        };
+        remote.insert("key".to_owned(), Json::from(key));
         if let Some(property) = &slot.remote.property {
             remote.insert("property".to_owned(), Json::from(property.as_str()));
         }
