@@ -393,6 +393,111 @@ def kill_test(args, env, tmp, count):
           f"{count - written_before} in {seconds:.1f} s; {count} secrets, one version each, all read back by Airflow; third run unchanged")
 
 
+def value_at(values, path):
+    """The values node at a path as airseal prints it (`airflow.connections[0].password`,
+    `extraSecrets["{{ .Release.Name }}-x"].stringData.KEY`), descending into embedded YAML."""
+    import re
+    import yaml
+
+    node = values
+    for quoted, index, key in re.findall(r'\["((?:[^"\\]|\\.)*)"\]|\[(\d+)\]|\.?([^.\[\]]+)', path):
+        if isinstance(node, str):
+            node = yaml.safe_load(node)
+        if index:
+            node = node[int(index)]
+        else:
+            node = node[json.loads(f'"{quoted}"') if quoted else key]
+    return node
+
+
+def helm_externalize(args, env, tmp):
+    """`airseal helm externalize` writes the values' secrets through the migrate stores: Airflow's
+    own backends read them back, every ExternalSecret remoteRef (key and property) resolves in
+    the store to exactly the value the values file held, and a re-run changes nothing."""
+    import yaml
+
+    fixtures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "crates", "airseal_helm", "tests", "fixtures")
+    vault = VaultBackend(url=args.vault, token=args.vault_token)
+
+    def remote_value(store, name, prop):
+        if store == "aws-secrets-manager":
+            text = boto3.client("secretsmanager").get_secret_value(SecretId=name)["SecretString"]
+        elif store == "aws-ssm":
+            text = boto3.client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+        else:
+            mount, path = name.split("/", 1)
+            request = urllib.request.Request(f"{args.vault}/v1/{mount}/data/{path}", headers={"X-Vault-Token": args.vault_token})
+            data = json.load(urllib.request.urlopen(request, timeout=10))["data"]["data"]
+            # No property: ESO hands over the whole KV data as JSON (Airflow's key names).
+            return json.dumps(data) if prop is None else data[prop]
+        if prop is None:
+            return text
+        value = json.loads(text)[prop]
+        return value if isinstance(value, str) else json.dumps(value)
+
+    for fixture, chart in (("user-community.yaml", "user-community"), ("official.yaml", "official")):
+        path = os.path.join(fixtures, fixture)
+        values = yaml.safe_load(open(path))
+        for store in ("aws-secrets-manager", "aws-ssm", "vault"):
+            if store != "vault":
+                reset_moto(args.moto)
+            out = os.path.join(tmp, f"helm-{chart}-{store}")
+            command = [args.airseal, "helm", "externalize", path, "--chart", chart, "--provider", store,
+                       "--format", "json", "--out", out]
+            if store == "vault":
+                # Vault is not reset between tests: a path of its own for each fixture.
+                paths = {f"{k}_path": f"helm-{chart}/{k}" for k in ("connections", "variables", "config")}
+                command += ["--backend-kwargs", json.dumps(paths)]
+            first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+            check(first.returncode == 0, f"helm externalize {fixture} {store}: exit {first.returncode}\n{first.stdout[-2000:]}{first.stderr[-2000:]}")
+            report = json.loads(first.stdout)
+            items = report["store"]["items"]
+            check(report["store"]["applied"] and all(i["action"] == "create" for i in items) and items,
+                  f"{fixture} {store}: {[(i['id'], i['action']) for i in items]}")
+            check(report["left_after_merge"] == [], f"{fixture} {store}: {report['left_after_merge']}")
+            resolved = 0
+            for slot in report["slots"]:
+                if slot["reference"] or slot["secret"] is None:
+                    continue
+                original = value_at(values, slot["path"])
+                name, prop = slot["remote"]["name"], slot["remote"]["property"]
+                got = remote_value(store, name, prop)
+                if isinstance(original, str) and "://" in original and got.startswith("{"):
+                    # An AIRFLOW_CONN_* URI is stored as the connection's JSON, which Airflow
+                    # reads from the same environment variable.
+                    check(fields(Connection.from_json(got, conn_id="x")) == fields(Connection(conn_id="x", uri=original)),
+                          f"{store}: {slot['path']} is not the same connection")
+                elif slot["path"].endswith(".extra"):
+                    check(json.loads(got) == json.loads(original), f"{store}: {slot['path']} extra differs")
+                elif slot["path"].endswith(".pass") or slot["path"] == "flower.password":
+                    check(isinstance(original, str) and original.replace("@", "%40").replace("/", "%2F") in got or original in got,
+                          f"{store}: {slot['path']} is not in the stored value")
+                else:
+                    check(got == str(original), f"{store}: {slot['path']} resolves to a different value")
+                resolved += 1
+                for secret in (str(original),):
+                    if len(secret) >= 8:
+                        check(secret not in first.stdout and secret not in first.stderr, f"{store}: a value in the output")
+            # Airflow's own backend reads what the store now holds.
+            backend = {"aws-secrets-manager": SecretsManagerBackend, "aws-ssm": SystemsManagerParameterStoreBackend}.get(store)
+            backend = backend() if backend else VaultBackend(url=args.vault, token=args.vault_token, **paths)
+            if chart == "user-community":
+                conn = backend.get_connection("warehouse")
+                check(conn is not None and conn.password == value_at(values, "airflow.connections[0].password")
+                      and conn.host == "warehouse.internal" and conn.port == 5432, f"{store}: Airflow reads warehouse wrongly")
+                check(backend.get_variable("slack_token") == value_at(values, "airflow.variables[1].value"), f"{store}: slack_token")
+                check(backend.get_config("fernet_key") == values["airflow"]["fernetKey"], f"{store}: fernet_key")
+            else:
+                check(backend.get_config("sql_alchemy_conn") == "postgresql://airflow:fake-meta%40db%2Fpass@db.internal:5432/airflow?sslmode=require",
+                      f"{store}: sql_alchemy_conn is not the URI the chart builds")
+                check(backend.get_connection("reporting").password == "fake-report-pass", f"{store}: reporting")
+                check(backend.get_config("smtp_password") == "fake-smtp-password-4411", f"{store}: smtp_password")
+            again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+            check(again.returncode == 0 and all(i["action"] == "unchanged" for i in json.loads(again.stdout)["store"]["items"]),
+                  f"{fixture} {store}: the re-run changed something: {[(i['id'], i['action'], i.get('reason')) for i in json.loads(again.stdout)['store']['items']]}")
+            print(f"  helm externalize {chart} -> {store}: {len(items)} secrets written, {resolved} ExternalSecret refs resolve to the values' own, Airflow reads them, re-run unchanged")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--airseal", required=True)
@@ -432,6 +537,7 @@ def main() -> int:
     no_values(project, result)
     print("  --write-changes: airflow.cfg now reads smtp_password_secret, the .env lines are gone, other lines kept")
     bad_input(args, env, tmp)
+    helm_externalize(args, env, tmp)
     if args.kill_test:
         kill_test(args, env, tmp, args.kill_test)
     shutil.rmtree(tmp, ignore_errors=True)

@@ -260,7 +260,10 @@ pub fn plan(
                 Ok(None) => planned.item.action = Action::Create,
                 Ok(Some(stored)) => {
                     planned.item.stored_fingerprint = Some(stored.fingerprint(kind, &id));
-                    let same = planned.value.as_ref().is_some_and(|v| v.same_as(&stored));
+                    let same = planned
+                        .value
+                        .as_ref()
+                        .is_some_and(|v| store.read_back(kind, v).same_as(&stored));
                     planned.item.action = if same {
                         Action::Unchanged
                     } else if overwrite {
@@ -414,7 +417,17 @@ pub fn verify(plan: &Plan, store: &dyn SecretStore, concurrency: usize) -> Vec<V
                 Ok(None) => verified.verdict = Verdict::Missing,
                 Ok(Some(stored)) => {
                     let fingerprint = stored.fingerprint(planned.kind, &planned.item.id);
-                    verified.verdict = if fingerprint == planned.item.fingerprint {
+                    // Compared as the store gives the source back (AWS drops what its
+                    // backend does not read), so a kept-as-is secret verifies.
+                    let expected = planned.value.as_ref().map_or_else(
+                        || planned.item.fingerprint.clone(),
+                        |v| {
+                            store
+                                .read_back(planned.kind, v)
+                                .fingerprint(planned.kind, &planned.item.id)
+                        },
+                    );
+                    verified.verdict = if fingerprint == expected {
                         Verdict::Verified
                     } else {
                         Verdict::Different

@@ -806,6 +806,11 @@ impl SecretStore for AwsStore {
         self.naming.name(kind, id, lookup_pattern_matches)
     }
 
+    fn read_back(&self, kind: SecretKind, value: &SecretValue) -> SecretValue {
+        SecretValue::from_stored_text(kind, &value.stored_text(self.form), self.aws_aliases())
+            .unwrap_or_else(|_| value.clone())
+    }
+
     fn read(&self, kind: SecretKind, id: &str) -> Result<Option<SecretValue>, StoreError> {
         let Some(text) = self.read_stage(kind, id, None)? else {
             return Ok(None);
@@ -836,7 +841,7 @@ impl SecretStore for AwsStore {
         let outcome = match existing {
             Some(stored) => {
                 let same = SecretValue::from_stored_text(kind, &stored, self.aws_aliases())
-                    .is_ok_and(|stored| stored.same_as(value));
+                    .is_ok_and(|stored| stored.same_as(&self.read_back(kind, value)));
                 if same {
                     return Ok(WriteOutcome::Unchanged);
                 }

@@ -173,6 +173,13 @@ pub trait SecretStore: Sync {
     /// The store's name for `id`, where it has one (`None` when this store would never hold it).
     fn name_of(&self, kind: SecretKind, id: &str) -> Option<String>;
 
+    /// `value` as this store gives it back to Airflow: what a stored value is compared with.
+    /// Stores that keep every field return it as it is; AWS Secrets Manager's backend reads
+    /// JSON through its key aliases and drops the rest (a connection's `description`).
+    fn read_back(&self, _kind: SecretKind, value: &SecretValue) -> SecretValue {
+        value.clone()
+    }
+
     /// Metadata of the stored secret, `None` when absent or when the store keeps none.
     fn metadata(&self, _kind: SecretKind, _id: &str) -> Result<Option<SecretMetadata>, StoreError> {
         Ok(None)
