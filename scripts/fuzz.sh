@@ -19,7 +19,7 @@ CARGO_FUZZ_VERSION=0.13.2
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_MAX_LEN=${FUZZ_MAX_LEN:-65536}
 FUZZ_SANITIZER=${FUZZ_SANITIZER:-address}
-ALL_TARGETS=(detector_engine rule_file_parser config_parser python_analyzer deployment_config connection_codec)
+ALL_TARGETS=(detector_engine rule_file_parser config_parser python_analyzer deployment_config connection_codec helm_externalize)
 if [[ $# -gt 0 ]]; then
     TARGETS=("$@")
 else
@@ -88,6 +88,11 @@ seed_corpora() {
         cp "$fixture" "$dir/seed-$(basename "$fixture")"
     done
 
+    dir=fuzz/corpus/helm_externalize
+    mkdir -p "$dir"
+    for fixture in crates/airseal_helm/tests/fixtures/*.yaml; do
+        cp "$fixture" "$dir/seed-$(basename "$fixture")"
+    done
     dir=fuzz/corpus/connection_codec
     mkdir -p "$dir"
     printf '%s' 'postgres://us%40r:p%3Ass@db.example.com:5432/dw?sslmode=require' > "$dir/seed-uri"

@@ -503,29 +503,38 @@ fn environment(work: &mut Work<'_>) {
             name: work.secret_name("env"),
             key: name.clone(),
         };
+        // With a direct backend, Airflow reads connections and Variables from the store:
+        // their env items go, and no Secret is made for them.
+        let direct = work.options.direct_backend;
         let added = match work.found(&value_path) {
             Some(Found::Reference(reference)) => {
                 work.add_reference(&value_path, &format!("`{name}`"), target, reference, None);
-                true
+                Some(true)
             }
             Some(Found::Plain(value)) => match env_item(work, &value_path, &name, &value) {
-                Some(env) => work.add_plain(&value_path, &format!("`{name}`"), Some(target), env),
-                None => false,
+                Some(env) => {
+                    let served = direct && env.kind != SecretKind::Config;
+                    let target = (!served).then_some(target);
+                    work.add_plain(&value_path, &format!("`{name}`"), target, env)
+                        .then_some(!served)
+                }
+                None => None,
             },
-            None => false,
+            None => None,
         };
-        if added {
-            moved.push(name);
-        } else {
-            kept.push(item.clone());
+        match added {
+            Some(needs_secret) => moved.push((name, needs_secret)),
+            None => kept.push(item.clone()),
         }
     }
     if moved.is_empty() {
         return;
     }
     work.set(&base, Value::Sequence(kept));
-    for name in moved {
-        add_secret_env(work, &name);
+    for (name, needs_secret) in moved {
+        if needs_secret {
+            add_secret_env(work, &name);
+        }
     }
 }
 

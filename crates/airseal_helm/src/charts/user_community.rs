@@ -361,12 +361,15 @@ fn config_options(work: &mut Work<'_>) {
     }
 }
 
-/// `airflow.extraEnv: [{name, value}]` items holding secrets get `valueFrom.secretKeyRef`.
+/// `airflow.extraEnv: [{name, value}]` items holding secrets get `valueFrom.secretKeyRef`;
+/// with a direct backend, `AIRFLOW_CONN_*` / `AIRFLOW_VAR_*` items go (Airflow reads the store).
 fn extra_env(work: &mut Work<'_>) {
     let base = KeyPath::parse("airflow.extraEnv");
     let Some(Value::Sequence(items)) = work.at(&base) else {
         return;
     };
+    let direct = work.options.direct_backend;
+    let mut removed = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let path = base.index(index);
         let Some(name) = item.get("name").and_then(scalar_text) else {
@@ -377,29 +380,30 @@ fn extra_env(work: &mut Work<'_>) {
             name: work.secret_name("env"),
             key: name.clone(),
         };
-        let added = match work.found(&value_path) {
+        let what = format!("`{name}`");
+        match work.found(&value_path) {
             Some(Found::Reference(reference)) => {
-                work.add_reference(
-                    &value_path,
-                    &format!("`{name}`"),
-                    target.clone(),
-                    reference,
-                    None,
-                );
-                true
+                work.add_reference(&value_path, &what, target.clone(), reference, None);
+                work.set(&path, env_from_secret(&name, &target));
             }
-            Some(Found::Plain(value)) => match env_item(work, &value_path, &name, &value) {
-                Some(env) => {
-                    work.add_plain(&value_path, &format!("`{name}`"), Some(target.clone()), env)
+            Some(Found::Plain(value)) => {
+                let Some(env) = env_item(work, &value_path, &name, &value) else {
+                    continue;
+                };
+                let served = direct && env.kind != SecretKind::Config;
+                if !work.add_plain(&value_path, &what, (!served).then(|| target.clone()), env) {
+                    continue;
                 }
-                None => false,
-            },
-            None => false,
-        };
-        if added {
-            work.set(&path, env_from_secret(&name, &target));
+                if served {
+                    removed.push(index);
+                } else {
+                    work.set(&path, env_from_secret(&name, &target));
+                }
+            }
+            None => {}
         }
     }
+    remove_items(work, &base, &removed);
 }
 
 /// `<templates>.<NAME>: {kind: secret, name, key}`.
