@@ -385,6 +385,11 @@ fn helm_plugin_files_run_airseal_as_helm_would() {
         post["runtimeConfig"]["platformCommand"][0]["args"][0],
         "post-render"
     );
+    // Each plugin is installed on its own, so each carries the wrapper; they must not drift.
+    assert_eq!(
+        std::fs::read(repo().join("helm-plugin/airseal/airseal-helm.sh")).unwrap(),
+        std::fs::read(repo().join("helm-plugin/airseal-post-render/airseal-helm.sh")).unwrap(),
+    );
 
     // `helm airseal lint -f values.yaml`: Helm runs the command with the user's arguments and
     // HELM_PLUGIN_DIR set.
