@@ -2,7 +2,7 @@
 //! External Secrets Operator `SecretStore` provider block, the Secrets Store CSI driver's
 //! provider name, the name rules of the store, and the Airflow backend that reads it directly.
 
-use airseal_stores::naming::{Naming, Prefixes};
+use airseal_stores::naming::{Backend, Naming};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -109,39 +109,14 @@ impl Provider {
 
     /// The names Airflow looks ids up under, from the effective kwargs.
     pub fn naming(self, kwargs: &Map<String, Value>) -> Naming {
-        let text = |key: &str| kwargs.get(key).and_then(Value::as_str).map(str::to_owned);
-        let (connections, variables, config) = match self {
-            Provider::Vault => ("connections_path", "variables_path", "config_path"),
-            _ => ("connections_prefix", "variables_prefix", "config_prefix"),
+        let backend = match self {
+            Provider::AwsSecretsManager => Backend::AwsSecretsManager,
+            Provider::AwsParameterStore => Backend::AwsParameterStore,
+            Provider::Vault => Backend::Vault,
+            Provider::AzureKeyVault => Backend::AzureKeyVault,
+            Provider::GcpSecretManager => Backend::GoogleSecretManager,
         };
-        let prefixes = Prefixes {
-            connections: text(connections),
-            variables: text(variables),
-            config: text(config),
-            connections_lookup_pattern: text("connections_lookup_pattern"),
-            variables_lookup_pattern: text("variables_lookup_pattern"),
-            config_lookup_pattern: text("config_lookup_pattern"),
-        };
-        let sep = |default: &str| text("sep").unwrap_or_else(|| default.to_owned());
-        match self {
-            Provider::AwsSecretsManager => Naming::AwsSecretsManager {
-                prefixes,
-                sep: sep("/"),
-            },
-            Provider::AwsParameterStore => Naming::AwsParameterStore { prefixes },
-            Provider::Vault => Naming::Vault {
-                mount_point: text("mount_point").unwrap_or_else(|| "secret".to_owned()),
-                prefixes,
-            },
-            Provider::AzureKeyVault => Naming::AzureKeyVault {
-                prefixes,
-                sep: sep("-"),
-            },
-            Provider::GcpSecretManager => Naming::GoogleSecretManager {
-                prefixes,
-                sep: sep("-"),
-            },
-        }
+        Naming::from_kwargs(backend, kwargs)
     }
 
     /// The Airflow backend class that reads this store directly.

@@ -14,7 +14,7 @@ pub mod sources;
 use std::path::{Path, PathBuf};
 
 use airseal_stores::local::LocalStore;
-use airseal_stores::naming::{Naming, Prefixes};
+use airseal_stores::naming::{Backend, Naming};
 use airseal_stores::{ConnectionForm, SecretStore};
 use serde_json::{Map, Value};
 
@@ -150,35 +150,13 @@ pub fn configured_backend(paths: &[PathBuf]) -> Option<(String, Map<String, Valu
 
 /// The names Airflow's backend looks up, from its (effective) kwargs.
 pub fn naming(target: &Target, kwargs: &Map<String, Value>) -> Option<Naming> {
-    let text = |key: &str| -> Option<String> {
-        match kwargs.get(key) {
-            Some(Value::String(s)) => Some(s.clone()),
-            _ => None,
-        }
+    let backend = match target {
+        Target::AwsSecretsManager => Backend::AwsSecretsManager,
+        Target::AwsParameterStore => Backend::AwsParameterStore,
+        Target::Vault => Backend::Vault,
+        Target::Local(_) => return None,
     };
-    let prefixes = |connections: &str, variables: &str, config: &str| Prefixes {
-        connections: text(connections),
-        variables: text(variables),
-        config: text(config),
-        connections_lookup_pattern: text("connections_lookup_pattern"),
-        variables_lookup_pattern: text("variables_lookup_pattern"),
-        config_lookup_pattern: text("config_lookup_pattern"),
-    };
-    let sep = text("sep").unwrap_or_else(|| "/".to_owned());
-    match target {
-        Target::AwsSecretsManager => Some(Naming::AwsSecretsManager {
-            prefixes: prefixes("connections_prefix", "variables_prefix", "config_prefix"),
-            sep,
-        }),
-        Target::AwsParameterStore => Some(Naming::AwsParameterStore {
-            prefixes: prefixes("connections_prefix", "variables_prefix", "config_prefix"),
-        }),
-        Target::Vault => Some(Naming::Vault {
-            mount_point: text("mount_point").unwrap_or_else(|| "secret".to_owned()),
-            prefixes: prefixes("connections_path", "variables_path", "config_path"),
-        }),
-        Target::Local(_) => None,
-    }
+    Some(Naming::from_kwargs(backend, kwargs))
 }
 
 /// Store settings beyond the backend kwargs.

@@ -4,7 +4,19 @@
 //! switched off (`*_prefix: null`) or the id does not match `*_lookup_pattern` — Airflow would
 //! never look there, so writing there would be dead.
 
+use serde_json::{Map, Value};
+
 use crate::SecretKind;
+
+/// Which backend's kwargs [`Naming::from_kwargs`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    AwsSecretsManager,
+    AwsParameterStore,
+    Vault,
+    GoogleSecretManager,
+    AzureKeyVault,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Naming {
@@ -61,6 +73,45 @@ impl Prefixes {
 }
 
 impl Naming {
+    /// The naming of `backend` from its (effective) `backend_kwargs`: `*_prefix` (Vault:
+    /// `*_path`, `mount_point`), `*_lookup_pattern`, `sep` (default `/` for AWS, `-` for
+    /// Azure and Google, as the backends' constructors have it).
+    pub fn from_kwargs(backend: Backend, kwargs: &Map<String, Value>) -> Naming {
+        let text = |key: &str| kwargs.get(key).and_then(Value::as_str).map(str::to_owned);
+        let (connections, variables, config) = match backend {
+            Backend::Vault => ("connections_path", "variables_path", "config_path"),
+            _ => ("connections_prefix", "variables_prefix", "config_prefix"),
+        };
+        let prefixes = Prefixes {
+            connections: text(connections),
+            variables: text(variables),
+            config: text(config),
+            connections_lookup_pattern: text("connections_lookup_pattern"),
+            variables_lookup_pattern: text("variables_lookup_pattern"),
+            config_lookup_pattern: text("config_lookup_pattern"),
+        };
+        let sep = |default: &str| text("sep").unwrap_or_else(|| default.to_owned());
+        match backend {
+            Backend::AwsSecretsManager => Naming::AwsSecretsManager {
+                prefixes,
+                sep: sep("/"),
+            },
+            Backend::AwsParameterStore => Naming::AwsParameterStore { prefixes },
+            Backend::Vault => Naming::Vault {
+                mount_point: text("mount_point").unwrap_or_else(|| "secret".to_owned()),
+                prefixes,
+            },
+            Backend::AzureKeyVault => Naming::AzureKeyVault {
+                prefixes,
+                sep: sep("-"),
+            },
+            Backend::GoogleSecretManager => Naming::GoogleSecretManager {
+                prefixes,
+                sep: sep("-"),
+            },
+        }
+    }
+
     /// The secret name Airflow looks `id` up under, or `None` when it never looks.
     /// `matches` decides a lookup pattern (Python `re.match(pattern, id, re.IGNORECASE)`); the
     /// caller supplies it so this crate needs no regex engine of its own.
