@@ -217,6 +217,7 @@ fn fixtures_golden_per_chart_provider_method() {
     for (file, chart) in [
         ("user-community.yaml", Chart::UserCommunity),
         ("official.yaml", Chart::Official),
+        ("official-bundled-redis.yaml", Chart::Official),
     ] {
         for provider in PROVIDERS {
             for method in METHODS {

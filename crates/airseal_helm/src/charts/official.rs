@@ -161,6 +161,7 @@ pub fn externalize(work: &mut Work<'_>) {
         uri_connection(work, connection);
     }
     broker_url(work);
+    broker_url_from_redis_password(work);
     flower(work);
     postgresql(work);
     for (path, message) in NO_REFERENCE {
@@ -284,6 +285,62 @@ fn broker_url(work: &mut Work<'_>) {
         Value::from(target.name),
     );
     work.delete(&path);
+}
+
+/// `redis.passwordSecretName` alone breaks the broker: the chart then still renders its own
+/// broker URL with a different password, unless `data.brokerUrlSecretName` is set too. When the
+/// Redis password moved and no broker URL was given, the broker URL the chart would build
+/// (`redis://:<password>@<release>-redis:6379/0`, templates/secrets/redis-secrets.yaml) moves
+/// with it.
+fn broker_url_from_redis_password(work: &mut Work<'_>) {
+    let redis = KeyPath::parse("redis.password");
+    let Some(slot) = work.slots.iter().find(|s| s.path == redis).cloned() else {
+        return;
+    };
+    let broker_secret = KeyPath::parse("data.brokerUrlSecretName");
+    if work
+        .slots
+        .iter()
+        .any(|s| s.path == KeyPath::parse("data.brokerUrl"))
+        || work.text(&broker_secret).is_some_and(|t| !t.is_empty())
+        || work
+            .text(&KeyPath::parse("data.brokerUrl"))
+            .is_some_and(|t| !t.is_empty())
+    {
+        return;
+    }
+    let host = format!("{}-redis", work.options.release);
+    let url = |password: &str| format!("redis://:{password}@{host}:6379/0");
+    let target = SecretKeyRef {
+        name: work.secret_name("broker-url"),
+        key: "connection".to_owned(),
+    };
+    let what = "the Celery broker URL the chart builds from the Redis password";
+    match slot.migrate.as_ref().map(|m| &m.value) {
+        Some(SecretValue::Text(password)) => {
+            let item = Item {
+                kind: SecretKind::Config,
+                id: "broker_url".to_owned(),
+                value: SecretValue::Text(url(&query_escape(password))),
+                field: None,
+                written_as: "redis.password (as the chart builds the broker URL)".to_owned(),
+            };
+            if !work.add_plain(&redis, what, Some(target.clone()), item) {
+                return;
+            }
+        }
+        Some(SecretValue::Connection(_)) => return,
+        None => {
+            let reference = crate::Reference {
+                provider: slot.remote.provider,
+                name: slot.remote.name.clone(),
+                property: slot.remote.property.clone(),
+            };
+            let template = url("{{ .value | urlquery }}");
+            work.add_reference(&redis, what, target.clone(), reference, Some(template));
+        }
+    }
+    work.set(&broker_secret, Value::from(target.name));
 }
 
 /// `scheme://user:password@host` with a non-empty password.
