@@ -356,11 +356,7 @@ fn chart_values(chart: Chart, document: &Node, path: &str, sources: &mut Sources
                         continue;
                     };
                     let value = if encoded {
-                        match base64::engine::general_purpose::STANDARD
-                            .decode(value.trim())
-                            .ok()
-                            .and_then(|b| String::from_utf8(b).ok())
-                        {
+                        match decode_secret_data(value) {
                             Some(value) => value,
                             None => {
                                 sources.problems.push(problem(
@@ -387,6 +383,15 @@ fn chart_values(chart: Chart, document: &Node, path: &str, sources: &mut Sources
             }
         }
     }
+}
+
+/// A Kubernetes Secret `data` entry as text: base64 of UTF-8, surrounding space ignored (as
+/// the API server takes it). `None` when it is not.
+pub fn decode_secret_data(encoded: &str) -> Option<String> {
+    base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
 }
 
 fn read_export(kind: SecretKind, path: &Path, sources: &mut Sources) {

@@ -444,7 +444,6 @@ fn postgresql(work: &mut Work<'_>) {
 /// `extraSecrets: {NAME: {data: |, stringData: |}}`: each chart-managed Secret becomes one
 /// made by ESO / CSI under the same name, so `secret:` and `extraEnvFrom` that read it stay.
 fn extra_secrets(work: &mut Work<'_>) {
-    use base64::Engine as _;
     let base = KeyPath::parse("extraSecrets");
     let Some(Value::Mapping(secrets)) = work.at(&base) else {
         return;
@@ -481,11 +480,7 @@ fn extra_secrets(work: &mut Work<'_>) {
                     continue;
                 };
                 let value = if encoded {
-                    match base64::engine::general_purpose::STANDARD
-                        .decode(value.trim())
-                        .ok()
-                        .and_then(|b| String::from_utf8(b).ok())
-                    {
+                    match airseal_migrate::sources::decode_secret_data(&value) {
                         Some(decoded) => decoded,
                         None => {
                             work.problem(
