@@ -25,7 +25,7 @@ use crate::args::{
     ScanOptions,
 };
 use crate::output::stderr_line;
-use crate::setup::scan_setup;
+use crate::setup::{ScanSetup, scan_setup};
 
 pub fn run(command: HelmCommand) -> anyhow::Result<ExitStatus> {
     match command {
@@ -47,12 +47,9 @@ fn is_secret_finding(code: &str) -> bool {
 }
 
 /// Scans one text as the scan command would scan a file of that name.
-fn scan_text(
-    display: &str,
-    text: &[u8],
-    chart: Option<ChartArg>,
-    ignore: &[&str],
-) -> anyhow::Result<ScanOutcome> {
+/// The scanner for helm's texts: built once per command (config, rules and detectors), then
+/// run on each text with [`scan_text`].
+fn text_scanner(chart: Option<ChartArg>, ignore: &[&str]) -> anyhow::Result<ScanSetup> {
     let options = ScanOptions {
         paths: vec![PathBuf::from(".")],
         config: None,
@@ -66,7 +63,11 @@ fn scan_text(
         chart,
         iam_from: None,
     };
-    let setup = scan_setup(&options, None)?;
+    scan_setup(&options, None)
+}
+
+/// Scans one text as the scan command would scan a file of that name.
+fn scan_text(setup: &ScanSetup, display: &str, text: &[u8]) -> ScanOutcome {
     let mut outcome = ScanOutcome::default();
     setup.scanner.analyze_file(
         &SourceFile {
@@ -84,7 +85,7 @@ fn scan_text(
     outcome
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Ok(outcome)
+    outcome
 }
 
 fn write_report(
@@ -118,7 +119,7 @@ fn post_render(args: &HelmPostRenderArgs) -> anyhow::Result<ExitStatus> {
         stdout.write_all(&input)?;
         stdout.flush()?;
     }
-    let outcome = scan_text("rendered-manifests.yaml", &input, None, &[])?;
+    let outcome = scan_text(&text_scanner(None, &[])?, "rendered-manifests.yaml", &input);
     for warning in &outcome.warnings {
         stderr_line(&format!("airseal post-render: warning: {warning}"));
     }
@@ -158,11 +159,12 @@ fn lint(args: &HelmLintArgs) -> anyhow::Result<ExitStatus> {
     let fail_on: Severity = args.fail_on.into();
     let mut worst = ExitStatus::Success;
     let mut stdout = anstream::stdout().lock();
+    let scanner = text_scanner(args.chart, VALUES_IGNORE)?;
     for path in &args.values {
         let text =
             std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
         let display = path.display().to_string();
-        let outcome = scan_text(&display, &text, args.chart, VALUES_IGNORE)?;
+        let outcome = scan_text(&scanner, &display, &text);
         write_report(&outcome, &mut stdout, false)?;
         if outcome.findings.iter().any(|f| f.severity >= fail_on) {
             worst = ExitStatus::Findings;
@@ -245,12 +247,8 @@ fn externalize(args: &HelmExternalizeArgs) -> anyhow::Result<ExitStatus> {
     // The proof: scan the values as Helm will merge them.
     let merged_text = serde_yaml_ng::to_string(&result.merged)?;
     let merged_name = format!("{display} + values-airseal.yaml");
-    let left = scan_text(
-        &merged_name,
-        merged_text.as_bytes(),
-        Some(chart_arg(chart)),
-        VALUES_IGNORE,
-    )?;
+    let scanner = text_scanner(Some(chart_arg(chart)), VALUES_IGNORE)?;
+    let left = scan_text(&scanner, &merged_name, merged_text.as_bytes());
     let schema_errors = match &args.values_schema {
         Some(path) => validate_values(path, &result.merged)?,
         None => Vec::new(),
