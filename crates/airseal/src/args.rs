@@ -38,6 +38,161 @@ pub enum Command {
     /// overlay, the store writes), and gate installs as a Helm post-renderer.
     #[command(subcommand)]
     Helm(HelmCommand),
+    /// Rotation: how old each connection's credentials are against the policy, and safe
+    /// staged rotation of PostgreSQL credentials where they are stored.
+    #[command(subcommand)]
+    Rotate(RotateCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RotateCommand {
+    /// Each connection's age, rotation class and state (ok, due, overdue, never-rotated).
+    /// Exit 1 when one is at or past --fail-on.
+    Status(RotateStatusArgs),
+    /// Rotate connections: stage a new version, change the password in the database, test
+    /// it, promote it. Re-run to resume an interrupted rotation.
+    Run(RotateRunArgs),
+    /// Write an Airflow DAG or a Kubernetes CronJob that runs `airseal rotate run --due`.
+    Schedule(RotateScheduleArgs),
+    /// Turn on Secrets Manager's own rotation (a rotation Lambda you keep) for connections.
+    Enable(RotateEnableArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RotateStatusFormat {
+    Human,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Args)]
+pub struct RotationPolicyArgs {
+    /// The airseal.toml with the `[rotation]` policy (default: found from the current
+    /// directory upwards; none means every connection is in the `default` class, 180 days).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateStatusArgs {
+    /// Connection ids (default: every connection in the store).
+    pub ids: Vec<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub policy: RotationPolicyArgs,
+    #[arg(long, short = 'f', value_enum, default_value_t = RotateStatusFormat::Human)]
+    pub format: RotateStatusFormat,
+    /// The least state that makes the exit code 1: overdue, due, never-rotated or none.
+    #[arg(long, default_value = "overdue", value_name = "STATE")]
+    pub fail_on: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateRunArgs {
+    /// Connection ids to rotate.
+    #[arg(required_unless_present = "due")]
+    pub ids: Vec<String>,
+    /// Rotate every connection whose state is due or overdue (and that airseal can rotate).
+    #[arg(long, conflicts_with = "ids")]
+    pub due: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub policy: RotationPolicyArgs,
+    /// single-user (ALTER ROLE of the connection's own user) or alternating-users (two users,
+    /// `<user>` and `<user>_clone`, flipped each rotation; needs --master).
+    #[arg(long, default_value = "single-user", value_name = "STRATEGY")]
+    pub strategy: String,
+    /// The connection (in the same store) that may create and alter roles, for
+    /// alternating-users.
+    #[arg(long, value_name = "CONN_ID")]
+    pub master: Option<String>,
+    /// The rotation's token (Secrets Manager's ClientRequestToken): a re-run with the same
+    /// token does nothing once it is current. Default: a new random one. One id only.
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// The JSONL audit log (default: `[rotation] audit-log`, else airseal-rotation.jsonl).
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
+    #[arg(long, short = 'f', value_enum, default_value_t = DoctorFormat::Human)]
+    pub format: DoctorFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScheduleEmit {
+    AirflowDag,
+    K8sCronjob,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateScheduleArgs {
+    /// What to write.
+    #[arg(long, value_enum)]
+    pub emit: ScheduleEmit,
+    /// The store the scheduled run rotates in (passed on to it).
+    #[arg(long, value_name = "STORE")]
+    pub to: Option<String>,
+    #[arg(long, value_name = "JSON")]
+    pub backend_kwargs: Option<String>,
+    #[arg(long)]
+    pub region: Option<String>,
+    #[arg(long, default_value = "single-user", value_name = "STRATEGY")]
+    pub strategy: String,
+    #[arg(long, value_name = "CONN_ID")]
+    pub master: Option<String>,
+    /// Cron expression or preset.
+    #[arg(long, default_value = "17 3 * * *")]
+    pub schedule: String,
+    /// DAG id or CronJob name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The airseal executable on the worker (DAG).
+    #[arg(long, default_value = "airseal", value_name = "PATH")]
+    pub airseal: String,
+    /// The container image with airseal (CronJob).
+    #[arg(long)]
+    pub image: Option<String>,
+    #[arg(long, default_value = "airseal-rotation")]
+    pub service_account: String,
+    #[arg(long)]
+    pub namespace: Option<String>,
+    /// Write here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateEnableArgs {
+    /// Connection ids.
+    #[arg(required = true)]
+    pub ids: Vec<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The rotation Lambda's ARN.
+    #[arg(long, value_name = "ARN")]
+    pub lambda_arn: String,
+    /// Rotate every so long (`30d`), as RotationRules.AutomaticallyAfterDays.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        conflicts_with = "schedule_expression",
+        required_unless_present = "schedule_expression"
+    )]
+    pub every: Option<String>,
+    /// RotationRules.ScheduleExpression (`rate(30 days)`, `cron(0 3 ? * SUN *)`).
+    #[arg(long, value_name = "EXPRESSION")]
+    pub schedule_expression: Option<String>,
+    /// RotationRules.Duration: the window a rotation may take (`3h`).
+    #[arg(long, value_name = "WINDOW")]
+    pub window: Option<String>,
+    /// Rotate once now as well (default: first at the schedule).
+    #[arg(long)]
+    pub rotate_immediately: bool,
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
+    #[arg(long, short = 'f', value_enum, default_value_t = DoctorFormat::Human)]
+    pub format: DoctorFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -184,18 +339,8 @@ pub struct MigrateArgs {
     /// `variables:FILE` for an export file of any name. Repeatable.
     #[arg(long = "from", value_name = "SOURCE", required = true)]
     pub from: Vec<String>,
-    /// The store: aws-secrets-manager, aws-ssm, vault or local:DIR. Default: the backend the
-    /// deployment under --config reads.
-    #[arg(long, value_name = "STORE")]
-    pub to: Option<String>,
-    /// The backend's kwargs (a JSON object, as `[secrets] backend_kwargs`): prefixes, `sep`,
-    /// lookup patterns, Vault mount and paths, local file paths.
-    #[arg(long, value_name = "JSON", conflicts_with = "config")]
-    pub backend_kwargs: Option<String>,
-    /// Read the backend and its kwargs from this deployment (airflow.cfg, env, compose, chart
-    /// values: what `airseal doctor` reads).
-    #[arg(long, value_name = "PATH")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Store connections as URIs instead of JSON objects (Airflow >= 2.3 reads both; JSON keeps
     /// every field exactly).
     #[arg(long)]
@@ -203,12 +348,6 @@ pub struct MigrateArgs {
     /// A KMS key id, ARN or alias for new AWS secrets and parameters.
     #[arg(long, value_name = "KEY")]
     pub kms_key_id: Option<String>,
-    /// AWS region (default: AWS_REGION, the profile's, or the kwargs' region_name).
-    #[arg(long)]
-    pub region: Option<String>,
-    /// AWS profile (default: AWS_PROFILE, or the kwargs' profile_name).
-    #[arg(long)]
-    pub profile: Option<String>,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
@@ -221,6 +360,29 @@ pub struct MigrateArgs {
     /// Do not honour .gitignore, .ignore and .airsealignore files.
     #[arg(long)]
     pub no_ignore: bool,
+}
+
+/// Which store, named as Airflow's backend names it (shared by migrate and rotate).
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// The store: aws-secrets-manager, aws-ssm, vault or local:DIR. Default: the backend the
+    /// deployment under --config reads.
+    #[arg(long, value_name = "STORE")]
+    pub to: Option<String>,
+    /// The backend's kwargs (a JSON object, as `[secrets] backend_kwargs`): prefixes, `sep`,
+    /// lookup patterns, Vault mount and paths, local file paths.
+    #[arg(long, value_name = "JSON", conflicts_with = "config")]
+    pub backend_kwargs: Option<String>,
+    /// Read the backend and its kwargs from this deployment (airflow.cfg, env, compose, chart
+    /// values: what `airseal doctor` reads).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// AWS region (default: AWS_REGION, the profile's, or the kwargs' region_name).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// AWS profile (default: AWS_PROFILE, or the kwargs' profile_name).
+    #[arg(long)]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Args)]

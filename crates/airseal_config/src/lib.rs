@@ -13,12 +13,16 @@
 //!
 //! [per-file-ignores]
 //! "tests/**" = ["KEY9"]
+//!
+//! [rotation]                       # see the `rotation` module
+//! default-max-age = "180d"
 //! ```
 //!
 //! Unknown keys are errors that name the key, the file and the line: a misspelt `ignor` must not
 //! silently turn into "report everything".
 
 mod error;
+pub mod rotation;
 mod spec;
 
 use std::path::{Path, PathBuf};
@@ -46,6 +50,8 @@ pub struct Config {
     pub max_file_size: Option<u64>,
     pub allowlist: Vec<String>,
     pub stopwords: Vec<String>,
+    /// `[rotation]` (see [`rotation`]).
+    pub rotation: rotation::RotationSettings,
 }
 
 impl Config {

@@ -28,6 +28,8 @@ pub struct ConfigSpec {
     pub allowlist: Vec<String>,
     #[serde(default)]
     pub stopwords: Vec<String>,
+    #[serde(default)]
+    pub rotation: Option<crate::rotation::RotationSpec>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -101,7 +103,13 @@ impl ConfigSpec {
             }
         }
         let base = path.parent().unwrap_or(Path::new("."));
+        let rotation = self
+            .rotation
+            .unwrap_or_default()
+            .resolve(base)
+            .map_err(|message| crate::rotation::invalid(path, message))?;
         Ok(Config {
+            rotation,
             source: Some(path.to_path_buf()),
             select: self.select,
             ignore: self.ignore,

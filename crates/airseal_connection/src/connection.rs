@@ -404,6 +404,47 @@ impl Connection {
     }
 }
 
+/// A stored connection text with a new login and password, everything else as it was: a JSON
+/// object keeps its other keys, their order and the alias each field was written under (the
+/// first key among `aliases` for login and password, or `login` / `password` when none is
+/// there); a URI is re-written from `replacement`. Rotation writes its pending version this
+/// way, so keys only one reader understands (`dbname` of AWS's rotation templates, a
+/// `description`) survive it.
+pub fn with_credentials(
+    stored: &str,
+    replacement: &Connection,
+    aws_aliases: bool,
+    dialect: Dialect,
+) -> String {
+    if !stored.trim_start().starts_with('{') {
+        return replacement.to_uri(dialect);
+    }
+    let Some(Value::Object(mut secret)) = python::json_loads(stored) else {
+        return replacement.to_json();
+    };
+    for (field, new_value) in [
+        ("login", &replacement.login),
+        ("password", &replacement.password),
+    ] {
+        let aliases: &[&str] = if aws_aliases {
+            AWS_ALIASES
+                .iter()
+                .find(|(f, _)| *f == field)
+                .map_or(&[], |(_, a)| *a)
+        } else {
+            &[]
+        };
+        let key = secret
+            .keys()
+            .find(|k| k.as_str() == field || aliases.contains(&k.as_str()))
+            .cloned()
+            .unwrap_or_else(|| field.to_owned());
+        let value = new_value.clone().map_or(Value::Null, Value::String);
+        secret.insert(key, value);
+    }
+    python::restore_constants(&python::json_dumps(&Value::Object(secret)))
+}
+
 /// The `?k=v` query of `get_uri()` when the extra round-trips through it: a non-empty JSON
 /// object whose values are all strings (`urlencode` `str()`s other values, which then differ
 /// from the parsed strings).

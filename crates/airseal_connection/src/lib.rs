@@ -6,4 +6,4 @@
 mod connection;
 pub mod python;
 
-pub use connection::{CodecError, Connection, Dialect, normalize_conn_type};
+pub use connection::{CodecError, Connection, Dialect, normalize_conn_type, with_credentials};

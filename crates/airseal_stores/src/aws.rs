@@ -876,6 +876,25 @@ impl SecretStore for AwsStore {
         }
     }
 
+    fn staged(&self) -> Option<&dyn crate::staged::StagedStore> {
+        matches!(self.client, Client::SecretsManager(_)).then_some(self as _)
+    }
+
+    fn list_ids(&self, kind: SecretKind) -> Result<Option<Vec<String>>, StoreError> {
+        const MARK: &str = "\u{1}";
+        let Some(template) = self.naming.name(kind, MARK, |_, _| true) else {
+            return Ok(Some(Vec::new()));
+        };
+        let prefix = template.split(MARK).next().unwrap_or_default();
+        let names = self.list(prefix)?;
+        Ok(Some(
+            names
+                .iter()
+                .filter_map(|name| self.naming.id_of(kind, name, lookup_pattern_matches))
+                .collect(),
+        ))
+    }
+
     fn read_batch_size(&self) -> usize {
         match self.client {
             Client::SecretsManager(_) => SECRETS_MANAGER_BATCH,
@@ -936,6 +955,10 @@ impl SecretStore for AwsStore {
                     last_accessed: time(output.last_accessed_date()),
                     version,
                     kms_key: output.kms_key_id().map(str::to_owned),
+                    created: time(output.created_date()),
+                    rotation_enabled: Some(output.rotation_enabled().unwrap_or(false)),
+                    rotation_lambda: output.rotation_lambda_arn().map(str::to_owned),
+                    next_rotation: time(output.next_rotation_date()),
                     tags: output
                         .tags()
                         .iter()
@@ -997,5 +1020,305 @@ impl SecretStore for AwsStore {
                 }))
             }
         }
+    }
+}
+
+/// Secrets Manager's staging labels.
+const AWSCURRENT: &str = "AWSCURRENT";
+const AWSPENDING: &str = "AWSPENDING";
+const AWSPREVIOUS: &str = "AWSPREVIOUS";
+
+impl AwsStore {
+    fn secrets_manager(&self, id: &str) -> Result<&sm::Client, StoreError> {
+        match &self.client {
+            Client::SecretsManager(client) => Ok(client),
+            Client::ParameterStore(_) => Err(StoreError::NotConfigured {
+                kind: "connection",
+                id: id.to_owned(),
+                store: self.describe(),
+                reason: "SSM parameters have no staged versions".to_owned(),
+            }),
+        }
+    }
+
+    /// The text and `VersionId` at `stage`; `None` when the secret or the stage is absent.
+    fn stage_version(&self, id: &str, stage: &str) -> Result<Option<(String, String)>, StoreError> {
+        let kind = SecretKind::Connection;
+        let name = self.name(kind, id)?;
+        let client = self.secrets_manager(id)?;
+        let result = self.block_on(
+            client
+                .get_secret_value()
+                .secret_id(&name)
+                .version_stage(stage)
+                .send(),
+        );
+        match result {
+            Ok(output) => Ok(output.secret_string().map(|text| {
+                (
+                    text.to_owned(),
+                    output.version_id().unwrap_or_default().to_owned(),
+                )
+            })),
+            Err(error) => {
+                let error = CallError::from_sdk(&error);
+                if error.is("ResourceNotFoundException") {
+                    Ok(None)
+                } else {
+                    Err(self.failed(kind, id, "secretsmanager:GetSecretValue", error, None))
+                }
+            }
+        }
+    }
+
+    fn staged_at(
+        &self,
+        id: &str,
+        stage: &str,
+    ) -> Result<Option<crate::staged::StagedVersion>, StoreError> {
+        let Some((text, version)) = self.stage_version(id, stage)? else {
+            return Ok(None);
+        };
+        match SecretValue::from_stored_text(SecretKind::Connection, &text, true) {
+            Ok(SecretValue::Connection(connection)) => Ok(Some(crate::staged::StagedVersion {
+                connection,
+                version: Some(version),
+            })),
+            Ok(SecretValue::Text(_)) => Ok(None),
+            Err(error) => Err(self.undecodable(SecretKind::Connection, id, &error)),
+        }
+    }
+
+    /// Each version id with its staging labels.
+    fn versions(&self, id: &str) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+        let name = self.name(SecretKind::Connection, id)?;
+        let client = self.secrets_manager(id)?;
+        let output = self
+            .block_on(client.describe_secret().secret_id(&name).send())
+            .map_err(|e| {
+                self.failed(
+                    SecretKind::Connection,
+                    id,
+                    "secretsmanager:DescribeSecret",
+                    CallError::from_sdk(&e),
+                    None,
+                )
+            })?;
+        Ok(output
+            .version_ids_to_stages()
+            .map(|versions| {
+                versions
+                    .iter()
+                    .map(|(version, stages)| (version.clone(), stages.clone()))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    fn move_stage(
+        &self,
+        id: &str,
+        stage: &str,
+        to: Option<&str>,
+        from: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let name = self.name(SecretKind::Connection, id)?;
+        let client = self.secrets_manager(id)?;
+        self.block_on(
+            client
+                .update_secret_version_stage()
+                .secret_id(&name)
+                .version_stage(stage)
+                .set_move_to_version_id(to.map(str::to_owned))
+                .set_remove_from_version_id(from.map(str::to_owned))
+                .send(),
+        )
+        .map(|_| ())
+        .map_err(|e| {
+            self.failed(
+                SecretKind::Connection,
+                id,
+                "secretsmanager:UpdateSecretVersionStage",
+                CallError::from_sdk(&e),
+                None,
+            )
+        })
+    }
+}
+
+impl crate::staged::StagedStore for AwsStore {
+    fn describe_staged(&self) -> String {
+        self.describe()
+    }
+
+    fn current(&self, id: &str) -> Result<Option<crate::staged::StagedVersion>, StoreError> {
+        self.staged_at(id, AWSCURRENT)
+    }
+
+    fn pending(&self, id: &str) -> Result<Option<crate::staged::StagedVersion>, StoreError> {
+        // A pending label left on the current version (a rotation finished by another tool
+        // that did not remove it) is no pending version.
+        let pending = self.staged_at(id, AWSPENDING)?;
+        let Some(pending) = pending else {
+            return Ok(None);
+        };
+        let current = self.stage_version(id, AWSCURRENT)?.map(|(_, v)| v);
+        Ok((pending.version != current).then_some(pending))
+    }
+
+    fn previous(&self, id: &str) -> Result<Option<crate::staged::StagedVersion>, StoreError> {
+        self.staged_at(id, AWSPREVIOUS)
+    }
+
+    fn put_pending(
+        &self,
+        id: &str,
+        connection: &airseal_connection::Connection,
+        token: &str,
+    ) -> Result<(), StoreError> {
+        let kind = SecretKind::Connection;
+        let name = self.name(kind, id)?;
+        let client = self.secrets_manager(id)?;
+        let Some((current_text, _)) = self.stage_version(id, AWSCURRENT)? else {
+            return Err(StoreError::Backend {
+                kind: kind.name(),
+                id: id.to_owned(),
+                store: self.describe(),
+                message: "no current version to rotate".to_owned(),
+            });
+        };
+        let text = airseal_connection::with_credentials(
+            &current_text,
+            connection,
+            true,
+            airseal_connection::Dialect::Airflow3,
+        );
+        let result = self.block_on(
+            client
+                .put_secret_value()
+                .secret_id(&name)
+                .client_request_token(token)
+                .secret_string(&text)
+                .version_stages(AWSPENDING)
+                .send(),
+        );
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                let error = CallError::from_sdk(&error);
+                // The same token again: Secrets Manager answers `ResourceExistsException` when
+                // the value differs, and succeeds when it is the same.
+                if error.is("ResourceExistsException") {
+                    return Err(StoreError::Conflict {
+                        kind: kind.name(),
+                        id: id.to_owned(),
+                        store: format!("{} (version {token})", self.describe()),
+                    });
+                }
+                Err(self.failed(
+                    kind,
+                    id,
+                    "secretsmanager:PutSecretValue",
+                    error,
+                    Some(&text),
+                ))
+            }
+        }
+    }
+
+    fn promote(&self, id: &str, token: &str) -> Result<(), StoreError> {
+        let versions = self.versions(id)?;
+        let has = |version: &str, stage: &str| {
+            versions
+                .iter()
+                .any(|(v, stages)| v == version && stages.iter().any(|s| s == stage))
+        };
+        if !versions.iter().any(|(v, _)| v == token) {
+            return Err(StoreError::Backend {
+                kind: "connection",
+                id: id.to_owned(),
+                store: self.describe(),
+                message: format!("no version {token} to promote"),
+            });
+        }
+        let current = versions
+            .iter()
+            .find(|(_, stages)| stages.iter().any(|s| s == AWSCURRENT))
+            .map(|(v, _)| v.clone());
+        if current.as_deref() != Some(token) {
+            // Moving AWSCURRENT makes Secrets Manager put AWSPREVIOUS on the old current.
+            self.move_stage(id, AWSCURRENT, Some(token), current.as_deref())?;
+        }
+        if has(token, AWSPENDING) {
+            self.move_stage(id, AWSPENDING, None, Some(token))?;
+        }
+        Ok(())
+    }
+
+    fn record_rotation(
+        &self,
+        id: &str,
+        record: &crate::staged::RotationRecord,
+    ) -> Result<(), StoreError> {
+        let tags: Vec<(String, String)> = record
+            .tags()
+            .into_iter()
+            .map(|(k, v)| (k, tag_value(&v)))
+            .collect();
+        self.tag(SecretKind::Connection, id, &tags)
+    }
+
+    fn enable_native_rotation(
+        &self,
+        id: &str,
+        rotation: &crate::staged::NativeRotation,
+    ) -> Result<(), StoreError> {
+        let name = self.name(SecretKind::Connection, id)?;
+        let client = self.secrets_manager(id)?;
+        let rules = sm::types::RotationRulesType::builder()
+            .set_automatically_after_days(rotation.after_days)
+            .set_schedule_expression(rotation.schedule_expression.clone())
+            .set_duration(rotation.window.clone())
+            .build();
+        self.block_on(
+            client
+                .rotate_secret()
+                .secret_id(&name)
+                .rotation_lambda_arn(&rotation.lambda_arn)
+                .rotation_rules(rules)
+                .rotate_immediately(rotation.rotate_immediately)
+                .send(),
+        )
+        .map(|_| ())
+        .map_err(|e| {
+            self.failed(
+                SecretKind::Connection,
+                id,
+                "secretsmanager:RotateSecret",
+                CallError::from_sdk(&e),
+                None,
+            )
+        })
+    }
+
+    fn last_rotation(&self, id: &str) -> Result<Option<crate::staged::RotationRecord>, StoreError> {
+        let Some(metadata) = SecretStore::metadata(self, SecretKind::Connection, id)? else {
+            return Ok(None);
+        };
+        let tag = |key: &str| {
+            metadata
+                .tags
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+        };
+        Ok(
+            tag(crate::staged::ROTATED_AT_TAG).map(|rotated_at| crate::staged::RotationRecord {
+                rotated_at,
+                version: tag(crate::staged::ROTATION_VERSION_TAG).unwrap_or_default(),
+                strategy: tag(crate::staged::ROTATION_STRATEGY_TAG).unwrap_or_default(),
+                user: tag(crate::staged::ROTATION_USER_TAG).unwrap_or_default(),
+            }),
+        )
     }
 }

@@ -9,7 +9,10 @@
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod local;
+mod local_rotation;
 pub mod naming;
+pub mod staged;
+pub mod time;
 #[cfg(feature = "vault")]
 pub mod vault;
 
@@ -114,6 +117,13 @@ pub struct SecretMetadata {
     pub version: Option<String>,
     pub kms_key: Option<String>,
     pub tags: Vec<(String, String)>,
+    /// When the secret was created (RFC 3339).
+    pub created: Option<String>,
+    /// Store-native rotation (Secrets Manager's `RotationEnabled`, its Lambda and its
+    /// `NextRotationDate`); `None` where the store has none.
+    pub rotation_enabled: Option<bool>,
+    pub rotation_lambda: Option<String>,
+    pub next_rotation: Option<String>,
 }
 
 /// Where a value came from, recorded as tags / custom metadata where the store has them.
@@ -191,6 +201,17 @@ pub trait SecretStore: Sync {
     /// duplicate definitions.
     fn files(&self) -> Vec<PathBuf> {
         Vec::new()
+    }
+
+    /// Every id of `kind` the store holds where Airflow looks (`None`: the store cannot list).
+    fn list_ids(&self, _kind: SecretKind) -> Result<Option<Vec<String>>, StoreError> {
+        Ok(None)
+    }
+
+    /// The store's staged versions, for rotation; `None` when the store keeps no pending
+    /// version yet.
+    fn staged(&self) -> Option<&dyn staged::StagedStore> {
+        None
     }
 }
 

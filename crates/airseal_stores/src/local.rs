@@ -262,7 +262,37 @@ impl SecretStore for LocalStore {
             .into_iter()
             .flatten()
             .cloned()
+            .chain(self.rotation_state_file())
             .collect()
+    }
+
+    fn list_ids(&self, kind: SecretKind) -> Result<Option<Vec<String>>, StoreError> {
+        if self.file(kind, "*").is_err() {
+            return Ok(Some(Vec::new()));
+        }
+        match self.entries(kind) {
+            Ok(entries) => Ok(Some(entries.into_iter().map(|(id, _, _)| id).collect())),
+            // A connections file that does not exist yet holds nothing.
+            Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                Ok(Some(Vec::new()))
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    fn staged(&self) -> Option<&dyn crate::staged::StagedStore> {
+        Some(self)
+    }
+
+    fn metadata(
+        &self,
+        kind: SecretKind,
+        id: &str,
+    ) -> Result<Option<crate::SecretMetadata>, StoreError> {
+        if kind != SecretKind::Connection || self.read(kind, id)?.is_none() {
+            return Ok(None);
+        }
+        self.rotation_metadata(id).map(Some)
     }
 
     fn read(&self, kind: SecretKind, id: &str) -> Result<Option<SecretValue>, StoreError> {
@@ -500,7 +530,7 @@ fn replace_entry(text: &str, at: Option<usize>, line: &str, with_indented: bool)
 }
 
 /// Writes `text` to `path` atomically: a temporary file beside it (mode 0600), synced, renamed.
-fn atomic_write(path: &Path, text: &str) -> Result<(), StoreError> {
+pub(crate) fn atomic_write(path: &Path, text: &str) -> Result<(), StoreError> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -160,6 +160,22 @@ impl Naming {
             Naming::Vault { mount_point, .. } => format!("{mount_point}/{prefix}/{id}"),
         })
     }
+
+    /// The id Airflow would look up as `name` (the inverse of [`Naming::name`]), for listing a
+    /// store: `None` when `name` is not one Airflow looks up for `kind`.
+    pub fn id_of(
+        &self,
+        kind: SecretKind,
+        name: &str,
+        matches: impl Fn(&str, &str) -> bool,
+    ) -> Option<String> {
+        const MARK: &str = "\u{1}";
+        let template = self.name(kind, MARK, |_, _| true)?;
+        let (head, tail) = template.split_once(MARK)?;
+        let id = name.strip_prefix(head)?.strip_suffix(tail)?;
+        (!id.is_empty() && self.name(kind, id, matches).as_deref() == Some(name))
+            .then(|| id.to_owned())
+    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use anyhow::Context as _;
 use serde_json::{Map, Value, json};
 
 use crate::ExitStatus;
-use crate::args::{DoctorFormat, MigrateArgs, MigrateCommand};
+use crate::args::{DoctorFormat, MigrateArgs, MigrateCommand, StoreArgs};
 use crate::output::stderr_line;
 
 pub fn run(command: MigrateCommand) -> anyhow::Result<ExitStatus> {
@@ -40,7 +40,7 @@ enum Mode {
 }
 
 /// The store, its effective kwargs, and whether the deployment already reads it.
-fn target(args: &MigrateArgs) -> anyhow::Result<(Target, Map<String, Value>, bool)> {
+pub(crate) fn target(args: &StoreArgs) -> anyhow::Result<(Target, Map<String, Value>, bool)> {
     let given_target = args.to.as_deref().map(Target::parse).transpose()?;
     if let Some(config) = &args.config {
         anyhow::ensure!(
@@ -93,7 +93,7 @@ fn target(args: &MigrateArgs) -> anyhow::Result<(Target, Map<String, Value>, boo
 }
 
 fn run_plan(args: &MigrateArgs, mode: Mode) -> anyhow::Result<ExitStatus> {
-    let (target, kwargs, already_configured) = target(args)?;
+    let (target, kwargs, already_configured) = target(&args.store)?;
     let specs: Vec<SourceSpec> = args.from.iter().map(|s| SourceSpec::parse(s)).collect();
     let options = StoreOptions {
         form: if args.uri {
@@ -102,8 +102,8 @@ fn run_plan(args: &MigrateArgs, mode: Mode) -> anyhow::Result<ExitStatus> {
             ConnectionForm::Json
         },
         kms_key_id: args.kms_key_id.clone(),
-        region: args.region.clone(),
-        profile: args.profile.clone(),
+        region: args.store.region.clone(),
+        profile: args.store.profile.clone(),
         endpoint_url: None,
         max_attempts: None,
     };

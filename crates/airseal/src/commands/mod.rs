@@ -2,7 +2,8 @@ mod baseline;
 mod doctor;
 mod helm;
 mod iam;
-mod migrate;
+pub(crate) mod migrate;
+mod rotate;
 mod rules;
 mod scan;
 
@@ -21,5 +22,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitStatus> {
         Command::Doctor(args) => doctor::run(&args),
         Command::Migrate(command) => migrate::run(command),
         Command::Helm(command) => helm::run(command),
+        Command::Rotate(command) => rotate::run(command),
     }
 }

@@ -1,0 +1,105 @@
+//! The databases whose users rotation changes: one [`Database`] per engine, each behind its
+//! cargo feature. A database never sees a password in a statement it could log: PostgreSQL
+//! gets a SCRAM-SHA-256 verifier computed here, as `psql`'s `\password` sends it.
+
+#[cfg(feature = "postgres")]
+pub mod postgres;
+
+use airseal_connection::Connection;
+
+/// Database engines airseal rotates, by the connection's `conn_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Postgres,
+    MySql,
+}
+
+impl Engine {
+    pub fn of(connection: &Connection) -> Option<Engine> {
+        let conn_type = connection.conn_type.as_deref()?.to_ascii_lowercase();
+        match conn_type.as_str() {
+            "postgres" | "postgresql" | "redshift" => Some(Engine::Postgres),
+            "mysql" | "mariadb" => Some(Engine::MySql),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Postgres => "PostgreSQL",
+            Engine::MySql => "MySQL",
+        }
+    }
+}
+
+/// What went wrong in the database. Messages name the host and the user, never a password.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum DatabaseError {
+    #[error("cannot reach {target}: {message}")]
+    Unreachable { target: String, message: String },
+    #[error("{target} refused the login of `{user}`: {message}")]
+    LoginRejected {
+        target: String,
+        user: String,
+        message: String,
+    },
+    #[error("`{user}` on {target} may not {action}: {message}")]
+    NoPrivilege {
+        target: String,
+        user: String,
+        action: String,
+        message: String,
+    },
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("{target}: {message}")]
+    Failed { target: String, message: String },
+}
+
+/// One engine's operations, each its own session.
+pub trait Database {
+    /// Logs in with `connection`'s credentials and runs a trivial query.
+    fn login(&self, connection: &Connection) -> Result<(), DatabaseError>;
+
+    /// Logs in as `connection`'s user and sets that user's own password (single user).
+    fn set_own_password(
+        &self,
+        connection: &Connection,
+        new_password: &str,
+    ) -> Result<(), DatabaseError>;
+
+    /// Logs in as `master` and sets `user`'s password, first creating `user` as a login role
+    /// holding `like`'s privileges (a member of `like`) when it does not exist (alternating
+    /// users).
+    fn set_user_password(
+        &self,
+        master: &Connection,
+        user: &str,
+        like: &str,
+        new_password: &str,
+    ) -> Result<(), DatabaseError>;
+}
+
+/// The database client for `engine`, when this build has it.
+pub fn open(engine: Engine) -> Result<Box<dyn Database>, DatabaseError> {
+    match engine {
+        #[cfg(feature = "postgres")]
+        Engine::Postgres => Ok(Box::new(postgres::Postgres)),
+        #[cfg(not(feature = "postgres"))]
+        Engine::Postgres => Err(DatabaseError::Unsupported(
+            "this airseal was built without the `postgres` feature".to_owned(),
+        )),
+        Engine::MySql => Err(DatabaseError::Unsupported(
+            "MySQL rotation is not in this release yet (PostgreSQL is)".to_owned(),
+        )),
+    }
+}
+
+/// `host:port` for messages.
+pub fn target(connection: &Connection, default_port: i64) -> String {
+    format!(
+        "{}:{}",
+        connection.host.as_deref().unwrap_or("localhost"),
+        connection.port.unwrap_or(default_port)
+    )
+}
