@@ -30,7 +30,6 @@ HashiCorp providers and boto3). scripts/migrate-roundtrip.sh starts the servers 
 from __future__ import annotations
 
 import argparse
-import http.server
 import json
 import logging
 import os
@@ -40,13 +39,15 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 import warnings
 
 warnings.filterwarnings("ignore")
 logging.disable(logging.CRITICAL)
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from faulty_proxy import start_proxy  # noqa: E402
 
 import airflow  # noqa: E402
 import boto3  # noqa: E402
@@ -177,77 +178,6 @@ def store_round_trip(args, project, store, env, backend_factory):
     no_values(project, plan, apply, again, verify, human_plan)
     print(f"  {store}: {len(project.connections)} connections, {len(project.variables)} Variables"
           f"{'' if store.startswith('local') else ', 1 config option'} read back identically by Airflow; re-run unchanged; verify ok")
-
-
-class FaultyProxy(http.server.ThreadingHTTPServer):
-    """Forwards to moto, answering every third of the first `faults` requests with a 503."""
-
-
-def blind_reply(target, body):
-    """With `blind`, batch reads answer "nothing stored": what a plan sees when another writer
-    creates the secrets between airseal's plan read and its create."""
-    request = json.loads(body or b"{}")
-    if target.endswith("BatchGetSecretValue"):
-        ids = request.get("SecretIdList") or []
-        return {"SecretValues": [], "Errors": [{"SecretId": i, "ErrorCode": "ResourceNotFoundException",
-                                                "Message": "hidden by the test"} for i in ids]}
-    if target.endswith("GetParameters"):
-        return {"Parameters": [], "InvalidParameters": request.get("Names") or []}
-    return None
-
-
-def start_proxy(target, faults, blind=False):
-    state = {"seen": 0, "failed": 0, "hidden": 0}
-    lock = threading.Lock()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *a):
-            pass
-
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            with lock:
-                state["seen"] += 1
-                fail = state["failed"] < faults and state["seen"] % 3 == 0
-                if fail:
-                    state["failed"] += 1
-            hidden = blind_reply(self.headers.get("X-Amz-Target") or "", body) if blind else None
-            if hidden is not None:
-                with lock:
-                    state["hidden"] += 1
-                payload = json.dumps(hidden).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-                return
-            if fail:
-                payload = b'{"__type": "ServiceUnavailable", "message": "injected by the test"}'
-                self.send_response(503)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-                return
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-            request = urllib.request.Request(target + self.path, data=body, headers=headers, method="POST")
-            try:
-                with urllib.request.urlopen(request, timeout=30) as response:
-                    status, reply, reply_headers = response.status, response.read(), response.headers
-            except urllib.error.HTTPError as error:
-                status, reply, reply_headers = error.code, error.read(), error.headers
-            self.send_response(status)
-            for k, v in reply_headers.items():
-                if k.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):
-                    self.send_header(k, v)
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
-
-    server = FaultyProxy(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, state
 
 
 def bad_input(args, env, tmp):

@@ -59,3 +59,7 @@ bash scripts/vault-roundtrip.sh 200
 # Airflow 2.10.5 and 3.3.2 read back every migrated secret; bad input; 1,000 connections with a
 # kill half-way.
 bash scripts/migrate-roundtrip.sh 1000
+# `airseal rotate` end to end: a PostgreSQL cluster from Debian's package and moto's Secrets
+# Manager on 127.0.0.1; crashes before and after every step (exit and SIGKILL) re-run to
+# convergence; Airflow 3.3.2's PostgresHook connects with the rotated connection; bad input.
+bash scripts/rotation-roundtrip.sh

@@ -364,7 +364,12 @@ fn run_rotate(args: &RotateRunArgs) -> anyhow::Result<ExitStatus> {
                         })
                         .is_some()
                     });
-                    if Some(s.id.as_str()) == args.master.as_deref() {
+                    if s.rotation_enabled == Some(true) {
+                        skipped.push((
+                            s.id,
+                            "Secrets Manager rotates it with its own Lambda".to_owned(),
+                        ));
+                    } else if Some(s.id.as_str()) == args.master.as_deref() {
                         skipped.push((s.id, "the master connection is not rotated with the connections it serves; rotate it on its own".to_owned()));
                     } else if rotatable {
                         due.push(s.id);
@@ -413,7 +418,15 @@ fn run_rotate(args: &RotateRunArgs) -> anyhow::Result<ExitStatus> {
             token: args.token.as_deref(),
             password: &settings.password,
         };
-        let result = protocol::rotate(staged, &airseal_rotation::database::open, &request);
+        let result = match natively_rotated(store.as_ref(), id) {
+            Some(lambda) => Err(RotationError::Unrotatable {
+                id: id.clone(),
+                message: format!(
+                    "Secrets Manager rotates it with {lambda}; airseal does not rotate it as well (two rotations would race): turn that off with `aws secretsmanager cancel-rotate-secret` to let airseal rotate it"
+                ),
+            }),
+            None => protocol::rotate(staged, &airseal_rotation::database::open, &request),
+        };
         let mut finished = AuditRecord::new("rotation-finished", id, &store_name);
         finished.strategy = Some(strategy.name().to_owned());
         match &result {
@@ -504,6 +517,19 @@ fn run_rotate(args: &RotateRunArgs) -> anyhow::Result<ExitStatus> {
         ExitStatus::Findings
     } else {
         ExitStatus::Success
+    })
+}
+
+/// The Lambda that rotates `id` when Secrets Manager's own rotation is on for it.
+fn natively_rotated(store: &dyn SecretStore, id: &str) -> Option<String> {
+    let metadata = store
+        .metadata(airseal_stores::SecretKind::Connection, id)
+        .ok()
+        .flatten()?;
+    (metadata.rotation_enabled == Some(true)).then(|| {
+        metadata
+            .rotation_lambda
+            .unwrap_or_else(|| "a rotation Lambda".to_owned())
     })
 }
 

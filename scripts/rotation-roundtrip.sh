@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# End-to-end test of `airseal rotate` against real components on 127.0.0.1: a PostgreSQL cluster
+# from Debian's postgresql package, created in a temporary directory for this run; moto's
+# server (pinned lock, as in scripts/migrate-roundtrip.sh) for Secrets Manager; Airflow 3.3.2
+# with the Amazon and Postgres providers (the venv scripts/connection-roundtrip.sh makes) reads
+# the rotated connections and connects. airseal is built with the `fault-injection` feature for
+# the crash tests, then rebuilt without it.
+#   bash scripts/rotation-roundtrip.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/venv.sh
+cache="${AIRSEAL_CACHE:-$HOME/.cache/airseal}"
+
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
+}
+pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
+if [[ -z "$pg_bin" || ! -x "$pg_bin/initdb" ]]; then
+  apt_install postgresql
+  pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+fi
+
+# The crash tests need the fault hook; the binary with it is copied away and the normal
+# build restored, so target/debug/airseal never carries the hook.
+work="$(mktemp -d)"
+chmod 755 "$work"
+cargo build --quiet -p airseal --features fault-injection
+cp target/debug/airseal "$work/airseal-fault-injection"
+cargo build --quiet -p airseal
+
+lock=scripts/locks/moto-5.2.5.lock
+moto_venv="$cache/venv-moto-5.2.5"
+ensure_venv "$lock" "$moto_venv" rotation-roundtrip
+airflow_venv="$cache/venv-airflow-full-3.3.2"
+ensure_venv scripts/locks/airflow-full-3.3.2.lock "$airflow_venv" rotation-roundtrip
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if [[ -f "$work/pg/data/postmaster.pid" ]]; then
+    as_pg "$pg_bin/pg_ctl" -D "$work/pg/data" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# PostgreSQL refuses to run as root: as root, the cluster belongs to the `postgres` user the
+# Debian package creates (or `nobody`).
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then
+    local user=postgres
+    id postgres >/dev/null 2>&1 || user=nobody
+    setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups -- "$@"
+  else
+    "$@"
+  fi
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+pg_port="$(free_port)"
+admin_password="admin-$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
+mkdir -p "$work/pg"
+printf '%s\n' "$admin_password" >"$work/pg/pwfile"
+if [ "$(id -u)" -eq 0 ]; then
+  owner=postgres; id postgres >/dev/null 2>&1 || owner=nobody
+  chown -R "$owner" "$work/pg"
+fi
+as_pg "$pg_bin/initdb" -D "$work/pg/data" -U admin --pwfile="$work/pg/pwfile" -A scram-sha-256 >"$work/pg/initdb.log" 2>&1 \
+  || { cat "$work/pg/initdb.log"; exit 2; }
+as_pg timeout 60 "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/server.log" -w -t 30 \
+  -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $work/pg -c max_connections=200" start >/dev/null \
+  || { cat "$work/pg/server.log"; exit 2; }
+
+moto_port="$(free_port)"
+# moto with its UpdateSecretVersionStage default-version bug fixed (see scripts/lib/moto_server.py).
+"$moto_venv/bin/python" scripts/lib/moto_server.py -H 127.0.0.1 -p "$moto_port" >"$work/moto.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 150); do
+  curl -sf "http://127.0.0.1:$moto_port/moto-api/" >/dev/null && break
+  sleep 0.2
+done
+curl -sf "http://127.0.0.1:$moto_port/moto-api/" >/dev/null || { echo "moto did not start:"; cat "$work/moto.log"; exit 2; }
+
+AIRFLOW_HOME="$work/airflow-home" timeout 1200 "$airflow_venv/bin/python" scripts/rotation-roundtrip.py \
+  --airseal "$work/airseal-fault-injection" --moto "http://127.0.0.1:$moto_port" \
+  --pg-port "$pg_port" --admin-password "$admin_password" --schema ../shared/schemas/sarif-schema-2.1.0.json
