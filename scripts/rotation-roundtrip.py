@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""End-to-end test of `airseal rotate` against a real PostgreSQL server and moto's Secrets
-Manager; Airflow reads the rotated connections through its own backends and connects.
+"""End-to-end test of `airseal rotate` against real PostgreSQL and MariaDB servers and moto's
+Secrets Manager; Airflow reads the rotated connections through its own backends and connects.
 
-Runs inside the Airflow 3.3.2 venv (boto3, psycopg2, the Amazon and Postgres providers).
+Runs inside the Airflow 3.3.2 venv (boto3, psycopg2, the Amazon and Postgres providers); MariaDB
+logins go through Debian's `mariadb` client.
 scripts/rotation-roundtrip.sh creates the PostgreSQL cluster and starts moto, then calls:
 
     <venv>/bin/python scripts/rotation-roundtrip.py --airseal BIN --moto URL --pg-port PORT \\
-        --admin-password PW --schema ../shared/schemas/sarif-schema-2.1.0.json
+        --admin-password PW --my-port PORT --my-socket SOCK --schema ../shared/schemas/sarif-schema-2.1.0.json
 
 BIN is built with the `fault-injection` feature. What it proves, for Secrets Manager and for
 local files:
@@ -88,38 +89,23 @@ class Test:
                                aws_access_key_id="testing", aws_secret_access_key="testing")
         self.audit = os.path.join(self.tmp, "audit.jsonl")
         self.counter = 0
+        self.engine = None
 
-    # -- the database ------------------------------------------------------------------------
+    # -- the database (the engine under test) --------------------------------------------------
 
     def admin(self, *statements):
-        connection = psycopg2.connect(host="127.0.0.1", port=self.args.pg_port, user="admin",
-                                      password=self.args.admin_password, dbname="postgres", connect_timeout=5)
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-        connection.close()
+        self.engine.admin(*statements)
 
     def logs_in(self, conn) -> bool:
-        if not conn:
-            return False
-        try:
-            connection = psycopg2.connect(host=conn["host"], port=conn.get("port", 5432), user=conn["login"],
-                                          password=conn.get("password") or "", dbname=conn.get("schema") or "postgres",
-                                          connect_timeout=5)
-            connection.close()
-            return True
-        except psycopg2.OperationalError:
-            return False
+        return bool(conn) and self.engine.logs_in(conn)
 
-    def new_role(self, stem, createrole=False):
+    def new_role(self, stem, privileged=False):
         self.counter += 1
         role = f"{stem}{self.counter}"
         password = f"initial-{role}-Pw9x"
         PASSWORDS.add(password)
-        self.admin(f"CREATE ROLE {role} LOGIN {'CREATEROLE' if createrole else ''} PASSWORD '{password}'")
-        return {"conn_type": "postgres", "host": "127.0.0.1", "port": self.args.pg_port, "login": role,
-                "password": password, "schema": "postgres"}
+        self.engine.create_user(role, password, privileged)
+        return self.engine.connection(role, password)
 
     # -- airseal -----------------------------------------------------------------------------
 
@@ -141,6 +127,96 @@ class Test:
         if result.returncode in (0, 1) and result.stdout.strip():
             return json.loads(result.stdout)
         return None
+
+
+class Postgres:
+    name = "PostgreSQL"
+
+    def __init__(self, args):
+        self.args = args
+
+    def connection(self, role, password):
+        return {"conn_type": "postgres", "host": "127.0.0.1", "port": self.args.pg_port, "login": role,
+                "password": password, "schema": "postgres"}
+
+    def _connect(self, user, password, dbname="postgres"):
+        return psycopg2.connect(host="127.0.0.1", port=self.args.pg_port, user=user, password=password,
+                                dbname=dbname, connect_timeout=5)
+
+    def admin(self, *statements):
+        connection = self._connect("admin", self.args.admin_password)
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+        connection.close()
+
+    def logs_in(self, conn):
+        try:
+            self._connect(conn["login"], conn.get("password") or "", conn.get("schema") or "postgres").close()
+            return True
+        except psycopg2.OperationalError:
+            return False
+
+    def create_user(self, role, password, privileged):
+        self.admin(f"CREATE ROLE {role} LOGIN {'CREATEROLE' if privileged else ''} PASSWORD '{password}'")
+
+    def grant_privileges(self, role):
+        self.admin(f"ALTER ROLE {role} CREATEROLE")
+
+    def clone_holds(self, clone, base):
+        connection = self._connect("admin", self.args.admin_password)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", (clone, base))
+            held = cursor.fetchone()[0]
+        connection.close()
+        return held
+
+
+class MariaDB:
+    """Debian's MariaDB server; logins through its `mariadb` client."""
+
+    name = "MariaDB"
+
+    def __init__(self, args):
+        self.args = args
+        self.admin("CREATE DATABASE IF NOT EXISTS shop", "CREATE TABLE IF NOT EXISTS shop.orders (id INT)")
+
+    def connection(self, role, password):
+        return {"conn_type": "mysql", "host": "127.0.0.1", "port": self.args.my_port, "login": role,
+                "password": password, "schema": "shop"}
+
+    def _client(self, *args, user="root", password="", socket=True):
+        where = ["-S", self.args.my_socket] if socket else ["-h", "127.0.0.1", "-P", str(self.args.my_port)]
+        env = os.environ | {"MYSQL_PWD": password}
+        return subprocess.run(["mariadb", "--no-defaults", *where, "-u", user, "--batch", "--skip-column-names", *args],
+                              capture_output=True, text=True, env=env, timeout=30)
+
+    def admin(self, *statements):
+        result = self._client("-e", ";".join(statements))
+        if result.returncode != 0:
+            raise RuntimeError(f"mariadb: {result.stderr}")
+        return result.stdout
+
+    def logs_in(self, conn):
+        result = self._client("-e", "SELECT 1", *([conn["schema"]] if conn.get("schema") else []),
+                              user=conn["login"], password=conn.get("password") or "", socket=False)
+        return result.returncode == 0
+
+    def create_user(self, role, password, privileged):
+        statements = [f"CREATE USER '{role}'@'%' IDENTIFIED BY '{password}'",
+                      f"GRANT SELECT, INSERT ON shop.* TO '{role}'@'%'"]
+        if privileged:
+            statements.append(f"GRANT ALL ON *.* TO '{role}'@'%' WITH GRANT OPTION")
+        self.admin(*statements)
+
+    def grant_privileges(self, role):
+        self.admin(f"GRANT ALL ON *.* TO '{role}'@'%' WITH GRANT OPTION")
+
+    def clone_holds(self, clone, base):
+        grants = self.admin(f"SHOW GRANTS FOR '{clone}'@'%'")
+        return "`shop`.*" in grants and "INSERT" in grants
+
 
 
 class SecretsManager:
@@ -197,7 +273,7 @@ class LocalFiles:
 
     def __init__(self, test: Test):
         self.test = test
-        self.dir = os.path.join(test.tmp, "local")
+        self.dir = os.path.join(test.tmp, f"local-{test.engine.name}")
         os.makedirs(self.dir, exist_ok=True)
         self.file = os.path.join(self.dir, "connections.json")
         self.state_file = self.file + ".airseal-rotation.json"
@@ -268,14 +344,27 @@ def converged(test, store, conn_id, what):
 
 
 def airflow_connects(test, store, conn_id, expected_user):
-    """Airflow's PostgresHook, through the configured secrets backend, connects."""
-    code = ("from airflow.providers.postgres.hooks.postgres import PostgresHook\n"
-            f"c = PostgresHook(postgres_conn_id={conn_id!r}).get_conn()\n"
-            "cur = c.cursor(); cur.execute('select current_user'); print(cur.fetchone()[0])\n")
+    """Airflow reads the connection through the configured secrets backend; for PostgreSQL its
+    PostgresHook connects with it, for MariaDB (no MySQL provider in the venv) the fields Airflow
+    read log in."""
+    if isinstance(test.engine, Postgres):
+        code = ("from airflow.providers.postgres.hooks.postgres import PostgresHook\n"
+                f"c = PostgresHook(postgres_conn_id={conn_id!r}).get_conn()\n"
+                "cur = c.cursor(); cur.execute('select current_user'); print(cur.fetchone()[0])\n")
+    else:
+        code = ("import json\nfrom airflow.hooks.base import BaseHook\n"
+                f"c = BaseHook.get_connection({conn_id!r})\n"
+                "print(json.dumps({'conn_type': c.conn_type, 'host': c.host, 'port': c.port, 'login': c.login,"
+                " 'password': c.password, 'schema': c.schema}))\n")
     env = test.env | store.airflow_env() | {"AIRFLOW_HOME": os.path.join(test.tmp, "airflow-home")}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
-    check(result.returncode == 0 and result.stdout.strip().endswith(expected_user),
-          f"{store.name}: Airflow connects as {expected_user}: {result.stdout[-500:]} {result.stderr[-1500:]}")
+    check(result.returncode == 0, f"{store.name}: Airflow reads {conn_id}: {result.stderr[-1500:]}")
+    last = result.stdout.strip().splitlines()[-1]
+    if isinstance(test.engine, Postgres):
+        check(last == expected_user, f"{store.name}: Airflow connects as {expected_user}: {last}")
+    else:
+        read = json.loads(last)
+        check(read["login"] == expected_user and test.logs_in(read), f"{store.name}: what Airflow read logs in")
 
 
 # -- scenarios -------------------------------------------------------------------------------
@@ -307,7 +396,7 @@ def single_user(test, store):
 
 
 def alternating(test, store):
-    master = test.new_role("master", createrole=True)
+    master = test.new_role("master", privileged=True)
     store.create("pg_master", master)
     conn = test.new_role("alt")
     store.create("pg_alt", conn)
@@ -323,12 +412,7 @@ def alternating(test, store):
         airflow_connects(test, store, "pg_alt", current["login"])
     base = conn["login"]
     check(users == [base, f"{base}_clone", base, f"{base}_clone"], f"users flip: {users}")
-    connection = psycopg2.connect(host="127.0.0.1", port=test.args.pg_port, user="admin",
-                                  password=test.args.admin_password, dbname="postgres")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", (f"{base}_clone", base))
-        check(cursor.fetchone()[0], "the clone holds the base user's privileges")
-    connection.close()
+    check(test.engine.clone_holds(f"{base}_clone", base), "the clone holds the base user's privileges")
     print(f"  {store.name}: alternating users {' -> '.join(users)}; the previous user works until the next rotation")
 
 
@@ -342,7 +426,7 @@ def crashes(test, store, strategies=("single-user",)):
                     conn_id = f"crash_{strategy[0]}_{when}_{step}_{how}".replace("-", "_")
                     extra = []
                     if strategy == "alternating-users":
-                        master = test.new_role("cmaster", createrole=True)
+                        master = test.new_role("cmaster", privileged=True)
                         store.create(f"{conn_id}_master", master)
                         extra = ["--strategy", strategy, "--master", f"{conn_id}_master"]
                     conn = test.new_role("crash")
@@ -427,11 +511,11 @@ def bad_input(test, store):
     _, before = store.current("pg_weak_target")
     report = test.rotate(store, "pg_weak_target", "--strategy", "alternating-users", "--master", "pg_weak_master", expect=(1,))
     error = report["results"][0]["error"]
-    check("may not create role" in error and "nothing was promoted" in error, error)
+    check("may not" in error and "nothing was promoted" in error, error)
     check(store.current("pg_weak_target")[1] == before and test.logs_in(store.current("pg_weak_target")[0]),
           "no privilege: the current version is unchanged and still logs in")
     check(store.pending("pg_weak_target")[0] is not None, "no privilege: the pending version is kept for a re-run")
-    test.admin(f"ALTER ROLE {weak['login']} CREATEROLE")
+    test.engine.grant_privileges(weak["login"])
     report = test.rotate(store, "pg_weak_target", "--strategy", "alternating-users", "--master", "pg_weak_master")
     check(report["results"][0]["outcome"] == "resumed", report)
     converged(test, store, "pg_weak_target", "no privilege, then granted")
@@ -449,10 +533,6 @@ def bad_input(test, store):
     PASSWORDS.add("http-token-123456")
     report = test.rotate(store, "http_api", expect=(1,))
     check("not a database airseal rotates" in report["results"][0]["error"], report)
-    store.create("mysql_db", {"conn_type": "mysql", "host": "127.0.0.1", "login": "m", "password": "mysql-password-1"})
-    PASSWORDS.add("mysql-password-1")
-    report = test.rotate(store, "mysql_db", expect=(1,))
-    check("MySQL rotation is not in this release" in report["results"][0]["error"], report)
     # An absent id.
     report = test.rotate(store, "pg_absent", expect=(1,))
     check("is not in" in report["results"][0]["error"], report)
@@ -499,8 +579,8 @@ def bad_input(test, store):
             check(test.logs_in(json.load(f)["pg_state"]), "a broken state file: the connection is untouched")
         with open(store.state_file, "w") as f:
             f.write(saved)
-    print(f"  {store.name}: bad input (unreachable, wrong master, no CREATEROLE then granted, no host, no login, "
-          f"http, mysql, absent, other token, broken policy{', throttling, SSM' if sm else ', broken state file'}): "
+    print(f"  {store.name}: bad input (unreachable, wrong master, a master without the privilege then granted it, no host, no login, "
+          f"http, absent, other token, broken policy{', throttling, SSM' if sm else ', broken state file'}): "
           "clear errors, nothing promoted, no credential lost")
 
 
@@ -574,7 +654,7 @@ def enable(test):
     # airseal does not rotate what the Lambda rotates.
     report = test.rotate(SecretsManager(test), "pg_native", expect=(1,))
     check("cancel-rotate-secret" in report["results"][0]["error"], report)
-    check(test.logs_in(test.sm.get_secret_value(SecretId=f"{PREFIX}/pg_native")["SecretString"] and conn), "untouched")
+    check(json.loads(test.sm.get_secret_value(SecretId=f"{PREFIX}/pg_native")["SecretString"]) == conn, "untouched")
     result = test.airseal("rotate", "enable", "pg_native", "--to", "aws-secrets-manager", "--lambda-arn", "not-an-arn",
                           "--every", "30d", expect=(2,))
     check("not a Lambda function ARN" in result.stderr, result.stderr)
@@ -647,23 +727,29 @@ def main() -> int:
     parser.add_argument("--moto", required=True)
     parser.add_argument("--pg-port", type=int, required=True)
     parser.add_argument("--admin-password", required=True)
+    parser.add_argument("--my-port", type=int, required=True)
+    parser.add_argument("--my-socket", required=True)
     parser.add_argument("--schema", required=True)
     args = parser.parse_args()
     args.airseal = os.path.abspath(args.airseal)
     args.schema = os.path.abspath(args.schema)
-    urllib.request.urlopen(urllib.request.Request(f"{args.moto}/moto-api/reset", method="POST"), timeout=10).read()
     test = Test(args)
     PASSWORDS.add(args.admin_password)
-    for store in (SecretsManager(test), LocalFiles(test)):
-        single_user(test, store)
-        alternating(test, store)
-        crashes(test, store, strategies=("single-user", "alternating-users"))
-        prober(test, store)
-        bad_input(test, store)
-        status_and_due(test, store)
-    enable(test)
+    for engine in (Postgres(args), MariaDB(args)):
+        urllib.request.urlopen(urllib.request.Request(f"{args.moto}/moto-api/reset", method="POST"), timeout=10).read()
+        test.engine = engine
+        print(f" {engine.name}")
+        for store in (SecretsManager(test), LocalFiles(test)):
+            single_user(test, store)
+            alternating(test, store)
+            crashes(test, store, strategies=("single-user", "alternating-users"))
+            prober(test, store)
+            bad_input(test, store)
+            status_and_due(test, store)
+        if isinstance(engine, Postgres):
+            enable(test)
+        canary(test)
     schedule(test)
-    canary(test)
     print(f"rotation-roundtrip: {CHECKS['count']} checks passed")
     return 0
 

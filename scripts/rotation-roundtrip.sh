@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of `airseal rotate` against real components on 127.0.0.1: a PostgreSQL cluster
-# from Debian's postgresql package, created in a temporary directory for this run; moto's
+# and a MariaDB server from Debian's packages, each created in a temporary directory for this
+# run; moto's
 # server (pinned lock, as in scripts/migrate-roundtrip.sh) for Secrets Manager; Airflow 3.3.2
 # with the Amazon and Postgres providers (the venv scripts/connection-roundtrip.sh makes) reads
 # the rotated connections and connects. airseal is built with the `fault-injection` feature for
@@ -22,6 +23,7 @@ if [[ -z "$pg_bin" || ! -x "$pg_bin/initdb" ]]; then
   apt_install postgresql
   pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 fi
+command -v mariadbd >/dev/null && command -v mariadb-install-db >/dev/null || apt_install mariadb-server mariadb-client
 
 # The crash tests need the fault hook; the binary with it is copied away and the normal
 # build restored, so target/debug/airseal never carries the hook.
@@ -40,6 +42,7 @@ ensure_venv scripts/locks/airflow-full-3.3.2.lock "$airflow_venv" rotation-round
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if [[ -f "$work/my/pid" ]]; then kill "$(cat "$work/my/pid")" 2>/dev/null || true; fi
   if [[ -f "$work/pg/data/postmaster.pid" ]]; then
     as_pg "$pg_bin/pg_ctl" -D "$work/pg/data" -m immediate stop >/dev/null 2>&1 || true
   fi
@@ -74,6 +77,23 @@ as_pg timeout 60 "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/server.log" -w
   -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $work/pg -c max_connections=200" start >/dev/null \
   || { cat "$work/pg/server.log"; exit 2; }
 
+# MariaDB: a data directory of this run, TCP on 127.0.0.1 and a socket for the test's root login
+# (root has no password and is reachable only through the socket, mode 0700 directory).
+my_port="$(free_port)"
+mkdir -p "$work/my"
+my_user=mysql; id mysql >/dev/null 2>&1 || my_user="$(id -un)"
+[ "$(id -u)" -eq 0 ] && chown "$my_user" "$work/my"
+mariadb-install-db --no-defaults --datadir="$work/my/data" --user="$my_user" --auth-root-authentication-method=normal \
+  --skip-test-db >"$work/my/install.log" 2>&1 || { cat "$work/my/install.log"; exit 2; }
+mariadbd --no-defaults --datadir="$work/my/data" --user="$my_user" --bind-address=127.0.0.1 --port="$my_port" \
+  --socket="$work/my/sock" --pid-file="$work/my/pid" --log-error="$work/my/error.log" --skip-name-resolve &
+pids+=($!)
+for _ in $(seq 1 150); do
+  mariadb --no-defaults -S "$work/my/sock" -uroot -e 'SELECT 1' >/dev/null 2>&1 && break
+  sleep 0.2
+done
+mariadb --no-defaults -S "$work/my/sock" -uroot -e 'SELECT 1' >/dev/null || { cat "$work/my/error.log"; exit 2; }
+
 moto_port="$(free_port)"
 # moto with its UpdateSecretVersionStage default-version bug fixed (see scripts/lib/moto_server.py).
 "$moto_venv/bin/python" scripts/lib/moto_server.py -H 127.0.0.1 -p "$moto_port" >"$work/moto.log" 2>&1 &
@@ -86,4 +106,4 @@ curl -sf "http://127.0.0.1:$moto_port/moto-api/" >/dev/null || { echo "moto did 
 
 AIRFLOW_HOME="$work/airflow-home" timeout 1200 "$airflow_venv/bin/python" scripts/rotation-roundtrip.py \
   --airseal "$work/airseal-fault-injection" --moto "http://127.0.0.1:$moto_port" \
-  --pg-port "$pg_port" --admin-password "$admin_password" --schema ../shared/schemas/sarif-schema-2.1.0.json
+  --pg-port "$pg_port" --admin-password "$admin_password" --my-port "$my_port" --my-socket "$work/my/sock" --schema ../shared/schemas/sarif-schema-2.1.0.json

@@ -1,7 +1,9 @@
 //! The databases whose users rotation changes: one [`Database`] per engine, each behind its
-//! cargo feature. A database never sees a password in a statement it could log: PostgreSQL
+//! cargo feature (`postgres`, `mysql`). A PostgreSQL server never sees a password in a statement it could log: PostgreSQL
 //! gets a SCRAM-SHA-256 verifier computed here, as `psql`'s `\password` sends it.
 
+#[cfg(feature = "mysql")]
+pub mod mysql;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 
@@ -89,8 +91,11 @@ pub fn open(engine: Engine) -> Result<Box<dyn Database>, DatabaseError> {
         Engine::Postgres => Err(DatabaseError::Unsupported(
             "this airseal was built without the `postgres` feature".to_owned(),
         )),
+        #[cfg(feature = "mysql")]
+        Engine::MySql => Ok(Box::new(mysql::MySql)),
+        #[cfg(not(feature = "mysql"))]
         Engine::MySql => Err(DatabaseError::Unsupported(
-            "MySQL rotation is not in this release yet (PostgreSQL is)".to_owned(),
+            "this airseal was built without the `mysql` feature".to_owned(),
         )),
     }
 }
