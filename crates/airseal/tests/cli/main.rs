@@ -12,3 +12,4 @@ mod formats;
 mod helm;
 mod iam;
 mod migrate;
+mod rotate;
