@@ -39,7 +39,7 @@ pub enum Command {
     #[command(subcommand)]
     Helm(HelmCommand),
     /// Rotation: how old each connection's credentials are against the policy, and safe
-    /// staged rotation of PostgreSQL credentials where they are stored.
+    /// staged rotation of PostgreSQL and MySQL credentials where they are stored.
     #[command(subcommand)]
     Rotate(RotateCommand),
 }
