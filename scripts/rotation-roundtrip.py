@@ -266,6 +266,76 @@ class SecretsManager:
                 "AIRFLOW__SECRETS__BACKEND_KWARGS": json.dumps({"connections_prefix": PREFIX})}
 
 
+class ParameterStore:
+    """SSM: the parameter's history and labels, and airseal's pending record outside the prefix."""
+
+    name = "SSM Parameter Store"
+    pending_prefix = "/airseal/rotation-pending"
+
+    def __init__(self, test: Test):
+        self.test = test
+        self.ssm = boto3.client("ssm", region_name=REGION, endpoint_url=test.args.moto,
+                                aws_access_key_id="testing", aws_secret_access_key="testing")
+        self.args = ["--to", "aws-ssm"]
+
+    def _name(self, conn_id):
+        return f"/{PREFIX}/{conn_id}"
+
+    def create(self, conn_id, conn, extra_keys=None):
+        secret = dict(conn) | (extra_keys or {})
+        self.ssm.put_parameter(Name=self._name(conn_id), Value=json.dumps(secret), Type="SecureString")
+
+    def _history(self, conn_id):
+        try:
+            pages = self.ssm.get_paginator("get_parameter_history").paginate(Name=self._name(conn_id), WithDecryption=True)
+            return sorted((p for page in pages for p in page["Parameters"]), key=lambda p: p["Version"])
+        except self.ssm.exceptions.ParameterNotFound:
+            return []
+
+    def current(self, conn_id):
+        history = self._history(conn_id)
+        if not history:
+            return None, None
+        latest = history[-1]
+        secret = json.loads(latest["Value"])
+        PASSWORDS.add(secret.get("password") or "")
+        return secret, (latest.get("Labels") or [None])[0]
+
+    def _pending(self, conn_id):
+        try:
+            value = self.ssm.get_parameter(Name=self.pending_prefix + self._name(conn_id), WithDecryption=True)
+        except self.ssm.exceptions.ParameterNotFound:
+            return None
+        return json.loads(value["Parameter"]["Value"])
+
+    def pending(self, conn_id):
+        record = self._pending(conn_id)
+        if not record:
+            return None, None
+        secret = json.loads(record["value"])
+        PASSWORDS.add(secret.get("password") or "")
+        return secret, record["token"]
+
+    def previous(self, conn_id):
+        history = self._history(conn_id)
+        return json.loads(history[-2]["Value"]) if len(history) >= 2 else None
+
+    def versions(self, conn_id):
+        versions = {v["Version"]: v.get("Labels", []) for v in self._history(conn_id)}
+        record = self._pending(conn_id)
+        if record:
+            versions["pending"] = record["token"]
+        return versions
+
+    def recorded(self, conn_id):
+        tags = self.ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=self._name(conn_id))["TagList"]
+        return {t["Key"]: t["Value"] for t in tags}.get("airseal-rotation-version")
+
+    def airflow_env(self):
+        return {"AIRFLOW__SECRETS__BACKEND": "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
+                "AIRFLOW__SECRETS__BACKEND_KWARGS": json.dumps({"connections_prefix": f"/{PREFIX}"})}
+
+
 class LocalFiles:
     """Reads the connections file and airseal's state file beside it."""
 
@@ -371,7 +441,10 @@ def airflow_connects(test, store, conn_id, expected_user):
 
 def single_user(test, store):
     conn = test.new_role("single")
-    store.create("pg_single", conn, extra_keys={"dbname": "kept-by-rotation"})
+    # A key only AWS's own rotation Lambdas read (Secrets Manager's backend drops it; SSM's and
+    # the local files' backends refuse unknown keys, so only Secrets Manager secrets carry it).
+    extra = {"dbname": "kept-by-rotation"} if isinstance(store, SecretsManager) else None
+    store.create("pg_single", conn, extra_keys=extra)
     before = store.versions("pg_single")
     report = test.rotate(store, "pg_single")
     result = report["results"][0]
@@ -552,7 +625,7 @@ def bad_input(test, store):
         f.write('[rotation]\ndefault-max-age = "soon"\n')
     result = test.airseal("rotate", "status", *store.args, "--policy", policy, expect=(2,))
     check("broken-policy.toml" in result.stderr and "default-max-age" in result.stderr, result.stderr)
-    if sm:
+    if not isinstance(store, LocalFiles):
         # Throttling: the SDK retries, the rotation completes.
         conn = test.new_role("thr")
         store.create("pg_throttled", conn)
@@ -562,10 +635,12 @@ def bad_input(test, store):
         proxy.shutdown()
         check(state["failed"] == 6 and report["results"][0]["outcome"] == "rotated", (state, report))
         converged(test, store, "pg_throttled", "throttled")
-        # SSM keeps no staged versions: a fatal error, nothing written.
-        result = test.airseal("rotate", "run", "pg_single", "--to", "aws-ssm", expect=(2,))
+    if sm:
+        # Vault keeps no staged versions yet: a fatal error, nothing written.
+        env = test.env | {"VAULT_ADDR": "http://127.0.0.1:1", "VAULT_TOKEN": "unused"}
+        result = test.airseal("rotate", "run", "pg_single", "--to", "vault", expect=(2,), env=env)
         check("keeps no staged versions" in result.stderr, result.stderr)
-    else:
+    if isinstance(store, LocalFiles):
         # A broken state file: an error naming it, the connection untouched.
         conn = test.new_role("state")
         store.create("pg_state", conn)
@@ -580,7 +655,7 @@ def bad_input(test, store):
         with open(store.state_file, "w") as f:
             f.write(saved)
     print(f"  {store.name}: bad input (unreachable, wrong master, a master without the privilege then granted it, no host, no login, "
-          f"http, absent, other token, broken policy{', throttling, SSM' if sm else ', broken state file'}): "
+          f"http, absent, other token, broken policy{', broken state file' if isinstance(store, LocalFiles) else ', throttling'}{', Vault' if sm else ''}): "
           "clear errors, nothing promoted, no credential lost")
 
 
@@ -739,7 +814,7 @@ def main() -> int:
         urllib.request.urlopen(urllib.request.Request(f"{args.moto}/moto-api/reset", method="POST"), timeout=10).read()
         test.engine = engine
         print(f" {engine.name}")
-        for store in (SecretsManager(test), LocalFiles(test)):
+        for store in (SecretsManager(test), ParameterStore(test), LocalFiles(test)):
             single_user(test, store)
             alternating(test, store)
             crashes(test, store, strategies=("single-user", "alternating-users"))

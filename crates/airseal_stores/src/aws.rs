@@ -17,6 +17,8 @@
 //! 4 KB and `Advanced` up to 8 KB; names are `/{prefix}/{id}` (the backend adds the leading
 //! slash when the prefix lacks one).
 
+mod ssm_rotation;
+
 use std::future::Future;
 
 use aws_config::BehaviorVersion;
@@ -877,7 +879,7 @@ impl SecretStore for AwsStore {
     }
 
     fn staged(&self) -> Option<&dyn crate::staged::StagedStore> {
-        matches!(self.client, Client::SecretsManager(_)).then_some(self as _)
+        Some(self)
     }
 
     fn list_ids(&self, kind: SecretKind) -> Result<Option<Vec<String>>, StoreError> {
@@ -1036,7 +1038,7 @@ impl AwsStore {
                 kind: "connection",
                 id: id.to_owned(),
                 store: self.describe(),
-                reason: "SSM parameters have no staged versions".to_owned(),
+                reason: "only Secrets Manager does this; SSM Parameter Store does not".to_owned(),
             }),
         }
     }
@@ -1152,10 +1154,16 @@ impl crate::staged::StagedStore for AwsStore {
     }
 
     fn current(&self, id: &str) -> Result<Option<crate::staged::StagedVersion>, StoreError> {
+        if !self.aws_aliases() {
+            return self.ssm_staged_current(id);
+        }
         self.staged_at(id, AWSCURRENT)
     }
 
     fn pending(&self, id: &str) -> Result<Option<crate::staged::StagedVersion>, StoreError> {
+        if !self.aws_aliases() {
+            return self.ssm_staged_pending(id);
+        }
         // A pending label left on the current version (a rotation finished by another tool
         // that did not remove it) is no pending version.
         let pending = self.staged_at(id, AWSPENDING)?;
@@ -1167,6 +1175,9 @@ impl crate::staged::StagedStore for AwsStore {
     }
 
     fn previous(&self, id: &str) -> Result<Option<crate::staged::StagedVersion>, StoreError> {
+        if !self.aws_aliases() {
+            return self.ssm_staged_previous(id);
+        }
         self.staged_at(id, AWSPREVIOUS)
     }
 
@@ -1176,6 +1187,9 @@ impl crate::staged::StagedStore for AwsStore {
         connection: &airseal_connection::Connection,
         token: &str,
     ) -> Result<(), StoreError> {
+        if !self.aws_aliases() {
+            return self.ssm_put_pending(id, connection, token);
+        }
         let kind = SecretKind::Connection;
         let name = self.name(kind, id)?;
         let client = self.secrets_manager(id)?;
@@ -1227,6 +1241,9 @@ impl crate::staged::StagedStore for AwsStore {
     }
 
     fn promote(&self, id: &str, token: &str) -> Result<(), StoreError> {
+        if !self.aws_aliases() {
+            return self.ssm_promote(id, token);
+        }
         let versions = self.versions(id)?;
         let has = |version: &str, stage: &str| {
             versions

@@ -57,7 +57,7 @@ fn open(store_args: &StoreArgs) -> anyhow::Result<Box<dyn SecretStore>> {
 fn staged(store: &dyn SecretStore) -> anyhow::Result<&dyn StagedStore> {
     store.staged().with_context(|| {
         format!(
-            "{} keeps no staged versions, so airseal cannot rotate there without a moment where no stored credential works: rotate in aws-secrets-manager or local:DIR (pending records for SSM and Vault are not in this release)",
+            "{} keeps no staged versions, so airseal cannot rotate there without a moment where no stored credential works: rotate in aws-secrets-manager, aws-ssm or local:DIR (pending records for Vault are not in this release)",
             store.describe()
         )
     })
