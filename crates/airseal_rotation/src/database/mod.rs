@@ -108,3 +108,46 @@ pub fn target(connection: &Connection, default_port: i64) -> String {
         connection.port.unwrap_or(default_port)
     )
 }
+
+/// The login and TCP port of `connection`, or why it has none usable.
+pub fn login_and_port(
+    connection: &Connection,
+    default_port: i64,
+) -> Result<(&str, u16), DatabaseError> {
+    let failed = |message: &str| DatabaseError::Failed {
+        target: target(connection, default_port),
+        message: message.to_owned(),
+    };
+    let login = connection
+        .login
+        .as_deref()
+        .filter(|l| !l.is_empty())
+        .ok_or_else(|| failed("the connection has no login"))?;
+    let port = u16::try_from(connection.port.unwrap_or(default_port))
+        .map_err(|_| failed("the port is not a TCP port"))?;
+    Ok((login, port))
+}
+
+/// `message` with `secret` cut out: a server error may quote the statement it refused.
+pub fn scrubbed(message: String, secret: &str) -> String {
+    if secret.len() >= 4 {
+        message.replace(secret, "<redacted>")
+    } else {
+        message
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_messages_are_scrubbed_of_the_secret() {
+        let message =
+            "You have an error in your SQL syntax near 'Xy7-secret-pw' at line 1".to_owned();
+        assert_eq!(
+            scrubbed(message, "Xy7-secret-pw"),
+            "You have an error in your SQL syntax near '<redacted>' at line 1"
+        );
+    }
+}

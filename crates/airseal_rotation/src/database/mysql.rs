@@ -17,7 +17,7 @@ use airseal_connection::Connection;
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder};
 
-use super::{Database, DatabaseError, target};
+use super::{Database, DatabaseError, login_and_port, scrubbed, target};
 
 const DEFAULT_PORT: i64 = 3306;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -82,6 +82,47 @@ fn classify(error: &mysql::Error, connection: &Connection, action: &str) -> Data
     }
 }
 
+/// [`classify`] for a statement that carries `secret`: the server's message is scrubbed of it,
+/// since a refused statement can be quoted back (MySQL's "near '…'").
+fn classify_with(
+    error: &mysql::Error,
+    connection: &Connection,
+    action: &str,
+    secret: &str,
+) -> DatabaseError {
+    match classify(error, connection, action) {
+        DatabaseError::LoginRejected {
+            target,
+            user,
+            message,
+        } => DatabaseError::LoginRejected {
+            target,
+            user,
+            message: scrubbed(message, secret),
+        },
+        DatabaseError::NoPrivilege {
+            target,
+            user,
+            action,
+            message,
+        } => DatabaseError::NoPrivilege {
+            target,
+            user,
+            action,
+            message: scrubbed(message, secret),
+        },
+        DatabaseError::Failed { target, message } => DatabaseError::Failed {
+            target,
+            message: scrubbed(message, secret),
+        },
+        DatabaseError::Unreachable { target, message } => DatabaseError::Unreachable {
+            target,
+            message: scrubbed(message, secret),
+        },
+        other => other,
+    }
+}
+
 fn connect(connection: &Connection) -> Result<Conn, DatabaseError> {
     let target_text = target(connection, DEFAULT_PORT);
     if let Some(mode) = wants_tls(connection) {
@@ -89,18 +130,7 @@ fn connect(connection: &Connection) -> Result<Conn, DatabaseError> {
             "{target_text}: TLS ({mode}) is asked for, which airseal's MySQL client does not have yet"
         )));
     }
-    let Some(login) = connection.login.as_deref().filter(|l| !l.is_empty()) else {
-        return Err(DatabaseError::Failed {
-            target: target_text,
-            message: "the connection has no login".to_owned(),
-        });
-    };
-    let port = u16::try_from(connection.port.unwrap_or(DEFAULT_PORT)).map_err(|_| {
-        DatabaseError::Failed {
-            target: target_text.clone(),
-            message: "the port is not a TCP port".to_owned(),
-        }
-    })?;
+    let (login, port) = login_and_port(connection, DEFAULT_PORT)?;
     let options = OptsBuilder::new()
         .ip_or_hostname(Some(connection.host.as_deref().unwrap_or("localhost")))
         .tcp_port(port)
@@ -164,7 +194,7 @@ impl Database for MySql {
         };
         client
             .query_drop(statement)
-            .map_err(|e| classify(&e, connection, "change its own password"))
+            .map_err(|e| classify_with(&e, connection, "change its own password", new_password))
     }
 
     fn set_user_password(
@@ -198,7 +228,7 @@ impl Database for MySql {
                         "ALTER USER {who} IDENTIFIED BY {}",
                         literal(new_password)
                     ))
-                    .map_err(|e| classify(&e, master, &action))?;
+                    .map_err(|e| classify_with(&e, master, &action, new_password))?;
                 continue;
             }
             let action = format!("create user `{user}` with the grants of `{like}`");
@@ -210,7 +240,7 @@ impl Database for MySql {
                     "CREATE USER {who} IDENTIFIED BY {}",
                     literal(new_password)
                 ))
-                .map_err(|e| classify(&e, master, &action))?;
+                .map_err(|e| classify_with(&e, master, &action, new_password))?;
             for grant in grants {
                 client
                     .query_drop(grant_for(&grant, like, user, host))

@@ -11,7 +11,7 @@ use airseal_connection::Connection;
 use postgres::error::SqlState;
 use postgres::{Client, NoTls};
 
-use super::{Database, DatabaseError, target};
+use super::{Database, DatabaseError, login_and_port, scrubbed, target};
 
 const DEFAULT_PORT: i64 = 5432;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -68,6 +68,47 @@ fn classify(error: &postgres::Error, connection: &Connection, action: &str) -> D
     }
 }
 
+/// [`classify`] for a statement that carries `secret`: the server's message is scrubbed of it,
+/// since a refused statement can be quoted back (MySQL's "near '…'").
+fn classify_with(
+    error: &postgres::Error,
+    connection: &Connection,
+    action: &str,
+    secret: &str,
+) -> DatabaseError {
+    match classify(error, connection, action) {
+        DatabaseError::LoginRejected {
+            target,
+            user,
+            message,
+        } => DatabaseError::LoginRejected {
+            target,
+            user,
+            message: scrubbed(message, secret),
+        },
+        DatabaseError::NoPrivilege {
+            target,
+            user,
+            action,
+            message,
+        } => DatabaseError::NoPrivilege {
+            target,
+            user,
+            action,
+            message: scrubbed(message, secret),
+        },
+        DatabaseError::Failed { target, message } => DatabaseError::Failed {
+            target,
+            message: scrubbed(message, secret),
+        },
+        DatabaseError::Unreachable { target, message } => DatabaseError::Unreachable {
+            target,
+            message: scrubbed(message, secret),
+        },
+        other => other,
+    }
+}
+
 fn connect(connection: &Connection) -> Result<Client, DatabaseError> {
     let target_text = target(connection, DEFAULT_PORT);
     match sslmode(connection).as_deref() {
@@ -78,18 +119,7 @@ fn connect(connection: &Connection) -> Result<Client, DatabaseError> {
             )));
         }
     }
-    let Some(login) = connection.login.as_deref().filter(|l| !l.is_empty()) else {
-        return Err(DatabaseError::Failed {
-            target: target_text,
-            message: "the connection has no login".to_owned(),
-        });
-    };
-    let port = u16::try_from(connection.port.unwrap_or(DEFAULT_PORT)).map_err(|_| {
-        DatabaseError::Failed {
-            target: target_text.clone(),
-            message: "the port is not a TCP port".to_owned(),
-        }
-    })?;
+    let (login, port) = login_and_port(connection, DEFAULT_PORT)?;
     let mut config = postgres::Config::new();
     config
         .host(connection.host.as_deref().unwrap_or("localhost"))
@@ -146,12 +176,10 @@ impl Database for Postgres {
     ) -> Result<(), DatabaseError> {
         let mut client = connect(connection)?;
         check_version(&mut client, connection)?;
+        let verifier = verifier(new_password);
         client
-            .batch_execute(&format!(
-                "ALTER ROLE CURRENT_USER PASSWORD '{}'",
-                verifier(new_password)
-            ))
-            .map_err(|e| classify(&e, connection, "change its own password"))
+            .batch_execute(&format!("ALTER ROLE CURRENT_USER PASSWORD '{verifier}'"))
+            .map_err(|e| classify_with(&e, connection, "change its own password", &verifier))
     }
 
     fn set_user_password(
@@ -192,7 +220,7 @@ impl Database for Postgres {
             .map_err(|e| classify(&e, master, &action))?;
         transaction
             .batch_execute(&statement)
-            .map_err(|e| classify(&e, master, &action))?;
+            .map_err(|e| classify_with(&e, master, &action, &verifier))?;
         transaction
             .commit()
             .map_err(|e| classify(&e, master, &action))
