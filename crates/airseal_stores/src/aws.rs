@@ -704,11 +704,7 @@ impl AwsStore {
                 }
             }
             Client::ParameterStore(client) => {
-                let tier = if text.len() <= SSM_STANDARD_MAX_BYTES {
-                    ssm::types::ParameterTier::Standard
-                } else if text.len() <= SSM_ADVANCED_MAX_BYTES {
-                    ssm::types::ParameterTier::Advanced
-                } else {
+                let Some(tier) = ssm_tier(text) else {
                     return Err(self.unrepresentable(kind, id, format!("the value is {} bytes; an SSM parameter holds at most {SSM_ADVANCED_MAX_BYTES} (Advanced tier)", text.len())));
                 };
                 let mut request = client
@@ -782,6 +778,17 @@ fn tag_value(text: &str) -> String {
         .into_iter()
         .rev()
         .collect()
+}
+
+/// The smallest SSM tier that holds `text`; `None` when none does.
+fn ssm_tier(text: &str) -> Option<ssm::types::ParameterTier> {
+    if text.len() <= SSM_STANDARD_MAX_BYTES {
+        Some(ssm::types::ParameterTier::Standard)
+    } else if text.len() <= SSM_ADVANCED_MAX_BYTES {
+        Some(ssm::types::ParameterTier::Advanced)
+    } else {
+        None
+    }
 }
 
 fn ssm_tags(tags: &[(String, String)]) -> Result<Vec<ssm::types::Tag>, String> {

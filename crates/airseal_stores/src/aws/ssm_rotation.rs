@@ -11,7 +11,7 @@
 use aws_sdk_ssm as ssm;
 use serde_json::{Value, json};
 
-use super::{AwsStore, CallError, Client, SSM_ADVANCED_MAX_BYTES, SSM_STANDARD_MAX_BYTES};
+use super::{AwsStore, CallError, Client, SSM_ADVANCED_MAX_BYTES, ssm_tier};
 use crate::staged::StagedVersion;
 use crate::{SecretKind, SecretStore, SecretValue, StoreError};
 
@@ -111,11 +111,7 @@ impl AwsStore {
     }
 
     fn ssm_put(&self, id: &str, name: &str, text: &str) -> Result<i64, StoreError> {
-        let tier = if text.len() <= SSM_STANDARD_MAX_BYTES {
-            ssm::types::ParameterTier::Standard
-        } else if text.len() <= SSM_ADVANCED_MAX_BYTES {
-            ssm::types::ParameterTier::Advanced
-        } else {
+        let Some(tier) = ssm_tier(text) else {
             return Err(self.unrepresentable(KIND, id, format!("the pending record is {} bytes; an SSM parameter holds at most {SSM_ADVANCED_MAX_BYTES}", text.len())));
         };
         self.block_on(
