@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""End-to-end test of `airseal rotate` against real PostgreSQL and MariaDB servers and moto's
-Secrets Manager; Airflow reads the rotated connections through its own backends and connects.
+"""End-to-end test of `airseal rotate` against real PostgreSQL and MariaDB servers, moto's
+Secrets Manager and SSM, and the Vault KV v2 test server; Airflow reads the rotated connections
+through its own backends and connects.
 
-Runs inside the Airflow 3.3.2 venv (boto3, psycopg2, the Amazon and Postgres providers); MariaDB
-logins go through Debian's `mariadb` client.
-scripts/rotation-roundtrip.sh creates the PostgreSQL cluster and starts moto, then calls:
+Runs inside the Airflow 3.3.2 venv (boto3, psycopg2, the Amazon, HashiCorp and Postgres
+providers); MariaDB logins go through Debian's `mariadb` client.
+scripts/rotation-roundtrip.sh creates the database servers and starts moto and the Vault test
+server, then calls:
 
     <venv>/bin/python scripts/rotation-roundtrip.py --airseal BIN --moto URL --pg-port PORT \\
-        --admin-password PW --my-port PORT --my-socket SOCK --schema ../shared/schemas/sarif-schema-2.1.0.json
+        --admin-password PW --my-port PORT --my-socket SOCK --vault URL --vault-token T \\
+        --schema ../shared/schemas/sarif-schema-2.1.0.json
 
-BIN is built with the `fault-injection` feature. What it proves, for Secrets Manager and for
-local files:
+BIN is built with the `fault-injection` feature. What it proves, for Secrets Manager, SSM,
+Vault and local files:
 
 1. Rotation: single-user (`ALTER ROLE`) and alternating users (`<user>_clone`, made through a
    master connection): the new AWSCURRENT logs in, the old password stops working (single
@@ -23,8 +26,8 @@ local files:
    agree, one new version); a third run is a no-op. A prober logging in all through repeated
    rotations never finds both the current and the pending credentials refused.
 3. Bad input: unreachable database, wrong master credentials, a master without CREATEROLE, a
-   secret without host or login, throttling, other connection types, SSM, a pending version of
-   another token, an absent id, a broken policy or state file: clear errors, nothing promoted,
+   secret without host or login, throttling (and a sealed or unreachable Vault, a foreign
+   pending record), other connection types, a pending version of another token, an absent id, a broken policy or state file: clear errors, nothing promoted,
    no credential lost.
 4. Status (human, JSON, SARIF checked against the SARIF 2.1.0 schema) and exit codes; `run
    --due`; `rotate enable` on moto; `schedule` emits a DAG Airflow's DagBag loads and a CronJob.
@@ -83,6 +86,8 @@ class Test:
             "AWS_ENDPOINT_URL": args.moto,
             "AWS_MAX_ATTEMPTS": "5",
             "AIRSEAL_ACTOR": "rotation-roundtrip",
+            "VAULT_ADDR": args.vault,
+            "VAULT_TOKEN": args.vault_token,
         }
         self.env.pop("AIRSEAL_ROTATE_FAULT", None)
         self.sm = boto3.client("secretsmanager", region_name=REGION, endpoint_url=args.moto,
@@ -335,6 +340,90 @@ class ParameterStore:
         return {"AIRFLOW__SECRETS__BACKEND": "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
                 "AIRFLOW__SECRETS__BACKEND_KWARGS": json.dumps({"connections_prefix": f"/{PREFIX}"})}
 
+class Vault:
+    """Vault's KV v2 (scripts/vault-kv2-server.py): the connection's versions and custom_metadata,
+    and airseal's pending record outside the connections path, read over Vault's HTTP API."""
+
+    name = "Vault KV v2"
+    mount = "secret"
+    pending_prefix = "airseal/rotation-pending"
+
+    def __init__(self, test: Test):
+        self.test = test
+        self.path = f"rotation-{test.engine.name.lower()}/connections"
+        self.kwargs = {"mount_point": self.mount, "connections_path": self.path}
+        self.args = ["--to", "vault", "--backend-kwargs", json.dumps(self.kwargs)]
+
+    def _call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.test.args.vault}/v1/{self.mount}/{path}", data=data, method=method,
+                                         headers={"X-Vault-Token": self.test.args.vault_token})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as reply:
+                return json.loads(reply.read() or b"{}")
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return None
+            raise
+
+    def _data(self, path, version=None):
+        reply = self._call("GET", f"data/{path}" + (f"?version={version}" if version else ""))
+        if not reply or reply["data"]["data"] is None:
+            return None, None
+        return reply["data"]["data"], reply["data"]["metadata"]["version"]
+
+    def _metadata(self, conn_id):
+        reply = self._call("GET", f"metadata/{self.path}/{conn_id}")
+        return (reply or {}).get("data", {}).get("custom_metadata") or {}
+
+    def create(self, conn_id, conn, extra_keys=None):
+        self._call("POST", f"data/{self.path}/{conn_id}", {"data": dict(conn) | (extra_keys or {})})
+
+    def current(self, conn_id):
+        data, version = self._data(f"{self.path}/{conn_id}")
+        if data is None:
+            return None, None
+        PASSWORDS.add(data.get("password") or "")
+        metadata = self._metadata(conn_id)
+        token = metadata.get("airseal-current-token") if metadata.get("airseal-current-token-version") == str(version) else None
+        return data, token
+
+    def _pending(self, conn_id):
+        return self._data(f"{self.pending_prefix}/{self.path}/{conn_id}")[0]
+
+    def pending(self, conn_id):
+        record = self._pending(conn_id)
+        if not record:
+            return None, None
+        PASSWORDS.add(record["data"].get("password") or "")
+        return record["data"], record["token"]
+
+    def previous(self, conn_id):
+        _, version = self._data(f"{self.path}/{conn_id}")
+        return self._data(f"{self.path}/{conn_id}", version - 1)[0] if version and version > 1 else None
+
+    def versions(self, conn_id):
+        _, version = self._data(f"{self.path}/{conn_id}")
+        record = self._pending(conn_id)
+        return {"version": version, "metadata": self._metadata(conn_id), "pending": record and record["token"]}
+
+    def recorded(self, conn_id):
+        return self._metadata(conn_id).get("airseal-rotation-version")
+
+    def fault(self, fault):
+        request = urllib.request.Request(f"{self.test.args.vault}/__airseal/faults", data=json.dumps(fault).encode(),
+                                         method="POST")
+        urllib.request.urlopen(request, timeout=10).read()
+
+    def faults_left(self):
+        with urllib.request.urlopen(f"{self.test.args.vault}/__airseal/faults", timeout=10) as reply:
+            return sum(f.get("count", 0) for f in json.loads(reply.read()).get("faults", []))
+
+    def airflow_env(self):
+        return {"AIRFLOW__SECRETS__BACKEND": "airflow.providers.hashicorp.secrets.vault.VaultBackend",
+                "AIRFLOW__SECRETS__BACKEND_KWARGS": json.dumps(
+                    self.kwargs | {"url": self.test.args.vault, "token": self.test.args.vault_token})}
+
 
 class LocalFiles:
     """Reads the connections file and airseal's state file beside it."""
@@ -558,7 +647,6 @@ def prober(test, store, rotations=10):
 
 
 def bad_input(test, store):
-    sm = isinstance(store, SecretsManager)
     # Unreachable database: nothing is staged.
     conn = test.new_role("bad")
     closed = dict(conn, port=1)
@@ -625,7 +713,7 @@ def bad_input(test, store):
         f.write('[rotation]\ndefault-max-age = "soon"\n')
     result = test.airseal("rotate", "status", *store.args, "--policy", policy, expect=(2,))
     check("broken-policy.toml" in result.stderr and "default-max-age" in result.stderr, result.stderr)
-    if not isinstance(store, LocalFiles):
+    if isinstance(store, (SecretsManager, ParameterStore)):
         # Throttling: the SDK retries, the rotation completes.
         conn = test.new_role("thr")
         store.create("pg_throttled", conn)
@@ -635,11 +723,30 @@ def bad_input(test, store):
         proxy.shutdown()
         check(state["failed"] == 6 and report["results"][0]["outcome"] == "rotated", (state, report))
         converged(test, store, "pg_throttled", "throttled")
-    if sm:
-        # Vault keeps no staged versions yet: a fatal error, nothing written.
-        env = test.env | {"VAULT_ADDR": "http://127.0.0.1:1", "VAULT_TOKEN": "unused"}
-        result = test.airseal("rotate", "run", "pg_single", "--to", "vault", expect=(2,), env=env)
-        check("keeps no staged versions" in result.stderr, result.stderr)
+    if isinstance(store, Vault):
+        # Throttling and a sealed Vault (429, 503): airseal retries, the rotation completes.
+        conn = test.new_role("thr")
+        store.create("pg_throttled", conn)
+        store.fault({"count": 2, "match": "/data/", "status": 429})
+        store.fault({"count": 1, "match": "/metadata/", "status": 503})
+        report = test.rotate(store, "pg_throttled")
+        check(report["results"][0]["outcome"] == "rotated", report)
+        check(store.faults_left() == 0, "every injected Vault fault was met and retried")
+        converged(test, store, "pg_throttled", "throttled")
+        # An unreachable Vault: an error naming it, nothing written.
+        before = store.versions("pg_throttled")
+        env = test.env | {"VAULT_ADDR": "http://127.0.0.1:1", "VAULT_MAX_RETRIES": "1"}
+        result = test.airseal("rotate", "run", "pg_throttled", *store.args, "-f", "json", expect=(1, 2), env=env)
+        check("cannot reach Vault at http://127.0.0.1:1" in result.stdout + result.stderr, result.stdout + result.stderr)
+        check(store.versions("pg_throttled") == before and test.logs_in(store.current("pg_throttled")[0]),
+              "an unreachable Vault: nothing changed, the current version logs in")
+        # A pending record someone else wrote at airseal's path: refused, nothing promoted.
+        conn = test.new_role("foreign")
+        store.create("pg_foreign", conn)
+        store._call("POST", f"data/{store.pending_prefix}/{store.path}/pg_foreign", {"data": {"note": "not airseal's"}})
+        report = test.rotate(store, "pg_foreign", expect=(1,))
+        check("is not airseal's" in report["results"][0]["error"], report)
+        check(test.logs_in(store.current("pg_foreign")[0]), "a foreign pending record: the current version logs in")
     if isinstance(store, LocalFiles):
         # A broken state file: an error naming it, the connection untouched.
         conn = test.new_role("state")
@@ -654,8 +761,9 @@ def bad_input(test, store):
             check(test.logs_in(json.load(f)["pg_state"]), "a broken state file: the connection is untouched")
         with open(store.state_file, "w") as f:
             f.write(saved)
+    extra = {LocalFiles: ", broken state file", Vault: ", throttling, sealed, unreachable Vault, foreign pending record"}.get(type(store), ", throttling")
     print(f"  {store.name}: bad input (unreachable, wrong master, a master without the privilege then granted it, no host, no login, "
-          f"http, absent, other token, broken policy{', broken state file' if isinstance(store, LocalFiles) else ', throttling'}{', Vault' if sm else ''}): "
+          f"http, absent, other token, broken policy{extra}): "
           "clear errors, nothing promoted, no credential lost")
 
 
@@ -805,6 +913,8 @@ def main() -> int:
     parser.add_argument("--my-port", type=int, required=True)
     parser.add_argument("--my-socket", required=True)
     parser.add_argument("--schema", required=True)
+    parser.add_argument("--vault", required=True)
+    parser.add_argument("--vault-token", required=True)
     args = parser.parse_args()
     args.airseal = os.path.abspath(args.airseal)
     args.schema = os.path.abspath(args.schema)
@@ -814,7 +924,7 @@ def main() -> int:
         urllib.request.urlopen(urllib.request.Request(f"{args.moto}/moto-api/reset", method="POST"), timeout=10).read()
         test.engine = engine
         print(f" {engine.name}")
-        for store in (SecretsManager(test), ParameterStore(test), LocalFiles(test)):
+        for store in (SecretsManager(test), ParameterStore(test), Vault(test), LocalFiles(test)):
             single_user(test, store)
             alternating(test, store)
             crashes(test, store, strategies=("single-user", "alternating-users"))

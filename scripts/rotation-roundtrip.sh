@@ -2,8 +2,9 @@
 # End-to-end test of `airseal rotate` against real components on 127.0.0.1: a PostgreSQL cluster
 # and a MariaDB server from Debian's packages, each created in a temporary directory for this
 # run; moto's
-# server (pinned lock, as in scripts/migrate-roundtrip.sh) for Secrets Manager; Airflow 3.3.2
-# with the Amazon and Postgres providers (the venv scripts/connection-roundtrip.sh makes) reads
+# server (pinned lock, as in scripts/migrate-roundtrip.sh) for Secrets Manager and SSM, the Vault
+# KV v2 test server (scripts/vault-kv2-server.py) for Vault; Airflow 3.3.2
+# with the Amazon, HashiCorp and Postgres providers (the venv scripts/connection-roundtrip.sh makes) reads
 # the rotated connections and connects. airseal is built with the `fault-injection` feature for
 # the crash tests, then rebuilt without it.
 #   bash scripts/rotation-roundtrip.sh
@@ -104,6 +105,15 @@ for _ in $(seq 1 150); do
 done
 curl -sf "http://127.0.0.1:$moto_port/moto-api/" >/dev/null || { echo "moto did not start:"; cat "$work/moto.log"; exit 2; }
 
-AIRFLOW_HOME="$work/airflow-home" timeout 1200 "$airflow_venv/bin/python" scripts/rotation-roundtrip.py \
+# Vault: the KV v2 test server (no Vault server can be installed here; see docs/rotation.md).
+vault_token="airseal-rotation-token"
+python3 scripts/vault-kv2-server.py --port 0 --token "$vault_token" --mount secret >"$work/vault.out" 2>"$work/vault.log" &
+pids+=($!)
+for _ in $(seq 1 100); do [[ -s "$work/vault.out" ]] && break; sleep 0.1; done
+vault_port="$(head -1 "$work/vault.out")"
+[[ -n "$vault_port" ]] || { echo "the Vault test server did not start:"; cat "$work/vault.log"; exit 2; }
+
+AIRFLOW_HOME="$work/airflow-home" timeout 1500 "$airflow_venv/bin/python" scripts/rotation-roundtrip.py \
   --airseal "$work/airseal-fault-injection" --moto "http://127.0.0.1:$moto_port" \
-  --pg-port "$pg_port" --admin-password "$admin_password" --my-port "$my_port" --my-socket "$work/my/sock" --schema ../shared/schemas/sarif-schema-2.1.0.json
+  --pg-port "$pg_port" --admin-password "$admin_password" --my-port "$my_port" --my-socket "$work/my/sock" \
+  --vault "http://127.0.0.1:$vault_port" --vault-token "$vault_token" --schema ../shared/schemas/sarif-schema-2.1.0.json

@@ -43,7 +43,8 @@ queues a fault for the next N requests whose path contains `match` (and whose me
 without an answer (`drop`), or are served but the answer is dropped (`drop_response`: the
 client cannot tell whether its write landed), or, with `concurrent_write: {...}`, another writer
 first writes that data map to the same KV v2 path (a check-and-set race). A fault with none of
-these only delays. `DELETE /__airseal/faults` drops every queued fault. `GET /__airseal/requests`
+these only delays. `GET /__airseal/faults` lists the faults still queued, `DELETE
+/__airseal/faults` drops every queued fault. `GET /__airseal/requests`
 lists the requests served (method and path, never a body); `DELETE /__airseal/requests` clears it.
 
     python3 scripts/vault-kv2-server.py --port 0 --token T --mount airflow
@@ -634,6 +635,9 @@ class Handler(BaseHTTPRequestHandler):
             with STATE.lock:
                 STATE.faults.append(fault)
             self.send_json(204, None)
+        elif path == "/__airseal/faults" and method == "GET":
+            with STATE.lock:
+                self.send_json(200, {"faults": [dict(f) for f in STATE.faults]})
         elif path == "/__airseal/faults" and method == "DELETE":
             with STATE.lock:
                 STATE.faults.clear()

@@ -227,11 +227,7 @@ impl StagedStore for LocalStore {
             if existing.connection.normalized() == connection.normalized() {
                 return Ok(());
             }
-            return Err(StoreError::Conflict {
-                kind: "connection",
-                id: id.to_owned(),
-                store: format!("{} (pending version {token})", self.describe()),
-            });
+            return Err(crate::staged::pending_conflict(id, &self.describe(), token));
         }
         self.edit_entry(id, |entry| {
             entry.insert("pending".to_owned(), version_json(Some(token), connection));

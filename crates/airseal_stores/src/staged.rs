@@ -50,6 +50,15 @@ impl RotationRecord {
     }
 }
 
+/// `put_pending` of a token that is already pending with another value.
+pub(crate) fn pending_conflict(id: &str, store: &str, token: &str) -> StoreError {
+    StoreError::Conflict {
+        kind: "connection",
+        id: id.to_owned(),
+        store: format!("{store} (pending version {token})"),
+    }
+}
+
 /// Secrets Manager's own rotation: a Lambda the user keeps, and its rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NativeRotation {

@@ -42,6 +42,8 @@ use serde_json::{Map, Value, json};
 use airseal_connection::python::quote;
 use airseal_connection::{Connection, Dialect, normalize_conn_type};
 
+mod rotation;
+
 use crate::{
     ConnectionForm, MANAGED_BY_TAG, SOURCE_TAG, SecretKind, SecretMetadata, SecretStore,
     SecretValue, StoreError, WriteContext, WriteOutcome,
@@ -578,6 +580,7 @@ fn jitter(max: Duration) -> Duration {
 enum Method {
     Get,
     Post,
+    Delete,
 }
 
 /// One answer from Vault.
@@ -801,6 +804,7 @@ impl VaultStore {
     fn attempt(&self, method: Method, url: &str, body: Option<&str>) -> Result<Reply, ureq::Error> {
         let response = match method {
             Method::Get => self.headers(self.agent.get(url)).call(),
+            Method::Delete => self.headers(self.agent.delete(url)).call(),
             Method::Post => self
                 .headers(self.agent.post(url))
                 .content_type("application/json")
@@ -931,8 +935,23 @@ impl VaultStore {
         id: &str,
         location: &Location,
     ) -> Result<Option<Stored>, StoreError> {
+        self.fetch_version(kind, id, location, None)
+    }
+
+    /// The latest version, or version `version` when given.
+    fn fetch_version(
+        &self,
+        kind: SecretKind,
+        id: &str,
+        location: &Location,
+        version: Option<u64>,
+    ) -> Result<Option<Stored>, StoreError> {
+        let url = match version {
+            Some(version) => format!("{}?version={version}", self.url(location, "data")),
+            None => self.url(location, "data"),
+        };
         let reply = self
-            .call(Method::Get, &self.url(location, "data"), None)
+            .call(Method::Get, &url, None)
             .map_err(|m| self.error(kind, id, m))?;
         let metadata = &reply.body["data"]["metadata"];
         let custom_metadata = metadata["custom_metadata"]
@@ -1235,6 +1254,17 @@ impl SecretStore for VaultStore {
 
     fn name_of(&self, kind: SecretKind, id: &str) -> Option<String> {
         self.location(kind, id).ok().map(|l| l.name())
+    }
+
+    fn list_ids(&self, kind: SecretKind) -> Result<Option<Vec<String>>, StoreError> {
+        match kind {
+            SecretKind::Connection => self.connection_ids(),
+            _ => Ok(None),
+        }
+    }
+
+    fn staged(&self) -> Option<&dyn crate::staged::StagedStore> {
+        Some(self)
     }
 
     fn metadata(&self, kind: SecretKind, id: &str) -> Result<Option<SecretMetadata>, StoreError> {

@@ -241,11 +241,7 @@ impl AwsStore {
             if value == text {
                 return Ok(());
             }
-            return Err(StoreError::Conflict {
-                kind: KIND.name(),
-                id: id.to_owned(),
-                store: format!("{} (pending version {token})", self.describe()),
-            });
+            return Err(crate::staged::pending_conflict(id, &self.describe(), token));
         }
         let record = json!({ "token": token, "value": text }).to_string();
         self.ssm_put(id, &Self::pending_name(&name), &record)
