@@ -42,6 +42,75 @@ pub enum Command {
     /// staged rotation of PostgreSQL and MySQL credentials where they are stored.
     #[command(subcommand)]
     Rotate(RotateCommand),
+    /// Watch who reads Airflow's secrets: detections over CloudTrail.
+    #[command(subcommand)]
+    Watch(WatchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WatchCommand {
+    /// Read CloudTrail (S3 delivery trees of .json.gz, .json `{"Records": [...]}` files, JSON
+    /// Lines, EventBridge events) and raise the AUD### detections on Airflow's secrets.
+    /// Exit 1 when a finding is at or above --fail-on.
+    Cloudtrail(WatchCloudtrailArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WatchFormat {
+    Human,
+    Json,
+    Jsonl,
+    Sarif,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchCloudtrailArgs {
+    /// CloudTrail files and directories (walked for .json, .json.gz, .jsonl, .ndjson; digest
+    /// files skipped).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// A name prefix of Airflow's secrets and parameters (`airflow/connections/`; repeatable).
+    /// Replaces `[watch] prefixes` and the deployment's.
+    #[arg(long = "prefix", value_name = "PREFIX")]
+    pub prefixes: Vec<String>,
+    /// A principal that reads Airflow's secrets: a role or user ARN, or a glob (repeatable).
+    /// Replaces `[watch] readers`.
+    #[arg(long = "principal", value_name = "ARN")]
+    pub principals: Vec<String>,
+    /// A principal that writes them: the deployment or rotation role (repeatable). Replaces
+    /// `[watch] writers`.
+    #[arg(long = "writer", value_name = "ARN")]
+    pub writers: Vec<String>,
+    /// Take the prefixes from this deployment's secrets backend (airflow.cfg, env, compose
+    /// files, chart values: what `airseal doctor` reads).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// The airseal.toml with the `[watch]` table (default: found from the current directory
+    /// upwards).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    #[arg(long, short = 'f', value_enum, default_value = "human")]
+    pub format: WatchFormat,
+    /// Write the report here instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity (`none`: never).
+    #[arg(long, default_value = "low", value_name = "SEVERITY")]
+    pub fail_on: String,
+    /// Keep watching the directories for new files, printing findings as they come
+    /// (JSON Lines or human).
+    #[arg(long)]
+    pub follow: bool,
+    /// With --follow: seconds between looks for new files.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub follow_interval: u64,
+    /// With --follow: stop after this many seconds (default: never).
+    #[arg(long, value_name = "SECONDS")]
+    pub follow_timeout: Option<u64>,
+    /// Files larger than this (MiB, inflated) are streamed record by record instead of read
+    /// whole.
+    #[arg(long, default_value_t = 64, value_name = "MIB")]
+    pub max_in_memory: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -41,6 +41,7 @@ pub fn all_rule_meta(config: &Config) -> anyhow::Result<Vec<RuleMeta>> {
     rules.extend(PythonAnalyzer::new().rules());
     rules.extend(DeploymentAnalyzer::new().rules());
     rules.extend(IamAnalyzer::new().rules());
+    rules.extend(crate::commands::watch_rule_meta());
     rules.sort_by(|a, b| a.code.cmp(&b.code));
     Ok(rules)
 }

@@ -16,6 +16,9 @@
 //!
 //! [rotation]                       # see the `rotation` module
 //! default-max-age = "180d"
+//!
+//! [watch]                          # see the `watch` module
+//! readers = ["arn:aws:iam::123456789012:role/airflow-worker"]
 //! ```
 //!
 //! Unknown keys are errors that name the key, the file and the line: a misspelt `ignor` must not
@@ -24,6 +27,7 @@
 mod error;
 pub mod rotation;
 mod spec;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 
@@ -52,6 +56,8 @@ pub struct Config {
     pub stopwords: Vec<String>,
     /// `[rotation]` (see [`rotation`]).
     pub rotation: rotation::RotationSettings,
+    /// `[watch]` (see [`watch`]).
+    pub watch: watch::WatchSettings,
 }
 
 impl Config {

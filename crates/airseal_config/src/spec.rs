@@ -30,6 +30,8 @@ pub struct ConfigSpec {
     pub stopwords: Vec<String>,
     #[serde(default)]
     pub rotation: Option<crate::rotation::RotationSpec>,
+    #[serde(default)]
+    pub watch: Option<crate::watch::WatchSpec>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -108,8 +110,14 @@ impl ConfigSpec {
             .unwrap_or_default()
             .resolve(base)
             .map_err(|message| crate::rotation::invalid(path, message))?;
+        let watch = self
+            .watch
+            .unwrap_or_default()
+            .resolve()
+            .map_err(|message| crate::rotation::invalid(path, message))?;
         Ok(Config {
             rotation,
+            watch,
             source: Some(path.to_path_buf()),
             select: self.select,
             ignore: self.ignore,

@@ -14,6 +14,12 @@ pub use formats::{
 };
 pub use report::{Report, Summary};
 
+/// SARIF pieces other reports (`airseal watch`) share with `scan`'s: the level of a severity,
+/// a rule's `reportingDescriptor`, a path as a URI reference.
+pub mod sarif {
+    pub use crate::formats::sarif::{level, rule_json, uri_path};
+}
+
 /// Writes a report in one format.
 pub trait Reporter {
     fn write_report(&self, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()>;

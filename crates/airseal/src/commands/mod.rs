@@ -6,6 +6,9 @@ pub(crate) mod migrate;
 mod rotate;
 mod rules;
 mod scan;
+mod watch;
+
+pub(crate) use watch::rule_meta as watch_rule_meta;
 
 use crate::ExitStatus;
 use crate::args::{BaselineCommand, Command};
@@ -23,5 +26,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitStatus> {
         Command::Migrate(command) => migrate::run(command),
         Command::Helm(command) => helm::run(command),
         Command::Rotate(command) => rotate::run(command),
+        Command::Watch(command) => watch::run(command),
     }
 }

@@ -2,7 +2,7 @@ mod github;
 mod human;
 mod json;
 mod junit;
-mod sarif;
+pub(crate) mod sarif;
 
 pub use github::GithubReporter;
 pub use human::HumanReporter;

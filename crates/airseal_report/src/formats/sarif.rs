@@ -20,7 +20,7 @@ fn security_severity(severity: Severity) -> &'static str {
     }
 }
 
-fn level(severity: Severity) -> &'static str {
+pub fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -28,7 +28,7 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn rule_json(rule: &RuleMeta) -> Value {
+pub fn rule_json(rule: &RuleMeta) -> Value {
     json!({
         "id": rule.code.as_str(),
         "name": rule.name,
@@ -52,7 +52,7 @@ fn rule_json(rule: &RuleMeta) -> Value {
 }
 
 /// Percent-encodes what a relative URI reference cannot hold as is.
-fn uri_path(path: &str) -> String {
+pub fn uri_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for byte in path.bytes() {
         match byte {

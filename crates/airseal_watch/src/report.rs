@@ -1,0 +1,262 @@
+//! Every output format of `airseal watch` behind one trait. The JSON finding is `scan`'s
+//! contract (`code`, `name`, `severity`, `confidence`, `path`, `line`, ..., `message`,
+//! `fingerprint`, `secret`, `fix`) plus what an alert has and a scan finding has not: the
+//! principal, the secrets by name, the origin, and the evidence (event ids and times, file and
+//! record). `secret` is always null: CloudTrail records hold no secret values.
+
+use std::io::{self, Write};
+
+use airseal_finding::{Fingerprint, RuleCode, RuleMeta, Severity, Warning};
+use serde_json::{Map, Value, json};
+
+use crate::Alert;
+use crate::cloudtrail::Stats;
+
+/// What a watch produced, as every reporter sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct WatchReport<'a> {
+    pub version: &'a str,
+    pub alerts: &'a [Alert],
+    pub rules: &'a [RuleMeta],
+    pub warnings: &'a [Warning],
+    pub stats: &'a Stats,
+    /// Notes on the run (detections switched off for want of configuration).
+    pub notes: &'a [String],
+}
+
+/// Writes a watch report in one format.
+pub trait AlertReporter {
+    fn write_report(&self, report: &WatchReport<'_>, out: &mut dyn Write) -> io::Result<()>;
+}
+
+pub struct HumanAlerts;
+pub struct JsonAlerts;
+pub struct JsonlAlerts;
+pub struct SarifAlerts;
+
+/// A stable id for an alert: its rule, principal, secrets and first event.
+pub fn fingerprint(alert: &Alert) -> Fingerprint {
+    let code =
+        RuleCode::new(alert.rule.code).unwrap_or_else(|_| unreachable!("rule codes are valid"));
+    let mut key = alert.principal.clone();
+    for secret in &alert.secrets {
+        key.push('\0');
+        key.push_str(secret);
+    }
+    key.push('\0');
+    key.push_str(alert.evidence.first().map_or("", |e| e.event_id.as_str()));
+    Fingerprint::compute(&code, "cloudtrail", key.as_bytes())
+}
+
+fn fix_of(alert: &Alert) -> String {
+    airseal_finding::RuleDoc::from_source(alert.rule.source)
+        .how_to_fix
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One alert as a JSON object (the `json` and `jsonl` formats).
+pub fn alert_json(alert: &Alert) -> Value {
+    let first = alert.evidence.first();
+    json!({
+        "code": alert.rule.code,
+        "name": alert.rule.name,
+        "severity": alert.severity.as_str(),
+        "confidence": alert.rule.confidence.as_str(),
+        "path": first.map(|e| e.path.to_string()),
+        "line": first.map(|e| e.record),
+        "column": Value::Null,
+        "end_line": Value::Null,
+        "end_column": Value::Null,
+        "start_byte": Value::Null,
+        "end_byte": Value::Null,
+        "message": alert.message,
+        "fingerprint": fingerprint(alert).as_str(),
+        "secret": Value::Null,
+        "fix": fix_of(alert),
+        "principal": alert.principal,
+        "secrets": alert.secrets,
+        "source_ip": alert.source_ip,
+        "region": alert.region,
+        "user_agent": alert.user_agent,
+        "evidence": alert.evidence.iter().map(|e| json!({
+            "event_id": e.event_id,
+            "event_time": e.event_time,
+            "event_name": e.event_name,
+            "path": e.path.to_string(),
+            "record": e.record,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn summary_json(report: &WatchReport<'_>) -> Value {
+    let mut by_severity = Map::new();
+    for severity in Severity::ALL {
+        let count = report
+            .alerts
+            .iter()
+            .filter(|a| a.severity == severity)
+            .count();
+        by_severity.insert(severity.as_str().to_owned(), json!(count));
+    }
+    let stats = report.stats;
+    json!({
+        "files": stats.files,
+        "bytes_on_disk": stats.bytes_on_disk,
+        "bytes_read": stats.bytes_read,
+        "records": stats.records,
+        "secret_and_key_calls": stats.calls,
+        "calls_on_airflow_secrets": stats.in_scope,
+        "findings": report.alerts.len(),
+        "by_severity": by_severity,
+        "warnings": report.warnings.len(),
+        "notes": report.notes,
+    })
+}
+
+fn warning_json(warning: &Warning) -> Value {
+    json!({
+        "path": warning.path,
+        "line": warning.line,
+        "kind": warning.kind.as_str(),
+        "message": warning.message,
+    })
+}
+
+impl AlertReporter for JsonAlerts {
+    fn write_report(&self, report: &WatchReport<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let document = json!({
+            "version": report.version,
+            "findings": report.alerts.iter().map(alert_json).collect::<Vec<_>>(),
+            "summary": summary_json(report),
+            "warnings": report.warnings.iter().map(warning_json).collect::<Vec<_>>(),
+        });
+        serde_json::to_writer_pretty(&mut *out, &document)?;
+        writeln!(out)
+    }
+}
+
+impl AlertReporter for JsonlAlerts {
+    fn write_report(&self, report: &WatchReport<'_>, out: &mut dyn Write) -> io::Result<()> {
+        for alert in report.alerts {
+            serde_json::to_writer(&mut *out, &alert_json(alert))?;
+            writeln!(out)?;
+        }
+        Ok(())
+    }
+}
+
+/// One alert in the human form.
+pub fn alert_line(alert: &Alert) -> String {
+    let first = alert.evidence.first();
+    let when = first.map_or("", |e| e.event_time.as_str());
+    let mut line = format!(
+        "{} {:<8} {} {}\n    {}",
+        alert.rule.code,
+        alert.severity.as_str(),
+        alert.rule.name,
+        when,
+        alert.message
+    );
+    let shown: Vec<String> = alert
+        .evidence
+        .iter()
+        .take(3)
+        .map(|e| format!("{} {} ({}:{})", e.event_name, e.event_id, e.path, e.record))
+        .collect();
+    line.push_str(&format!("\n    evidence: {}", shown.join("; ")));
+    if alert.evidence.len() > 3 {
+        line.push_str(&format!(" and {} more events", alert.evidence.len() - 3));
+    }
+    line
+}
+
+impl AlertReporter for HumanAlerts {
+    fn write_report(&self, report: &WatchReport<'_>, out: &mut dyn Write) -> io::Result<()> {
+        for alert in report.alerts {
+            writeln!(out, "{}\n", alert_line(alert))?;
+        }
+        for warning in report.warnings {
+            writeln!(out, "warning: {warning}")?;
+        }
+        for note in report.notes {
+            writeln!(out, "note: {note}")?;
+        }
+        let stats = report.stats;
+        let counts: Vec<String> = Severity::ALL
+            .iter()
+            .filter_map(|s| {
+                let n = report.alerts.iter().filter(|a| a.severity == *s).count();
+                (n > 0).then(|| format!("{n} {}", s.as_str()))
+            })
+            .collect();
+        writeln!(
+            out,
+            "{} findings{} in {} records of {} files ({} Secrets Manager, SSM and KMS calls, {} on Airflow's secrets); {} warnings",
+            report.alerts.len(),
+            if counts.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", counts.join(", "))
+            },
+            stats.records,
+            stats.files,
+            stats.calls,
+            stats.in_scope,
+            report.warnings.len()
+        )
+    }
+}
+
+impl AlertReporter for SarifAlerts {
+    fn write_report(&self, report: &WatchReport<'_>, out: &mut dyn Write) -> io::Result<()> {
+        use airseal_report::sarif::{level, rule_json, uri_path};
+        let results: Vec<Value> = report
+            .alerts
+            .iter()
+            .map(|alert| {
+                let mut result = json!({
+                    "ruleId": alert.rule.code,
+                    "level": level(alert.severity),
+                    "message": { "text": alert.message },
+                    "locations": alert.evidence.iter().take(1).map(|e| json!({
+                        "physicalLocation": {
+                            "artifactLocation": { "uri": uri_path(&e.path) },
+                        },
+                        "logicalLocations": [{ "name": e.event_id, "kind": "cloudtrail-event" }],
+                    })).collect::<Vec<_>>(),
+                    "partialFingerprints": { "airseal/v1": fingerprint(alert).as_str() },
+                    "properties": {
+                        "severity": alert.severity.as_str(),
+                        "principal": alert.principal,
+                        "secrets": alert.secrets,
+                        "evidence": alert.evidence.iter().map(|e| json!({
+                            "event_id": e.event_id, "event_time": e.event_time, "event_name": e.event_name,
+                        })).collect::<Vec<_>>(),
+                    },
+                });
+                if let Some(index) = report.rules.iter().position(|r| r.code.as_str() == alert.rule.code) {
+                    result["ruleIndex"] = json!(index);
+                }
+                result
+            })
+            .collect();
+        let document = json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [{
+                "tool": { "driver": {
+                    "name": "airseal",
+                    "version": report.version,
+                    "semanticVersion": report.version,
+                    "informationUri": "https://github.com/airseal/airseal",
+                    "rules": report.rules.iter().map(rule_json).collect::<Vec<_>>(),
+                }},
+                "results": results,
+            }]
+        });
+        serde_json::to_writer_pretty(&mut *out, &document)?;
+        writeln!(out)
+    }
+}
