@@ -125,15 +125,41 @@ fn warning_json(warning: &Warning) -> Value {
 }
 
 impl AlertReporter for JsonAlerts {
+    /// Written finding by finding rather than as one `Value`: a run over a large trail can
+    /// raise many thousands of alerts, and the document would hold them all twice.
     fn write_report(&self, report: &WatchReport<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let document = json!({
-            "version": report.version,
-            "findings": report.alerts.iter().map(alert_json).collect::<Vec<_>>(),
-            "summary": summary_json(report),
-            "warnings": report.warnings.iter().map(warning_json).collect::<Vec<_>>(),
-        });
-        serde_json::to_writer_pretty(&mut *out, &document)?;
-        writeln!(out)
+        let indented = |value: &Value| -> io::Result<String> {
+            let text = serde_json::to_string_pretty(value)?;
+            Ok(text.replace('\n', "\n  "))
+        };
+        writeln!(out, "{{")?;
+        writeln!(
+            out,
+            "  \"version\": {},",
+            serde_json::to_string(report.version)?
+        )?;
+        write!(out, "  \"findings\": [")?;
+        for (index, alert) in report.alerts.iter().enumerate() {
+            let separator = if index == 0 { "" } else { "," };
+            write!(
+                out,
+                "{separator}\n    {}",
+                indented(&alert_json(alert))?.replace('\n', "\n  ")
+            )?;
+        }
+        if report.alerts.is_empty() {
+            writeln!(out, "],")?;
+        } else {
+            writeln!(out, "\n  ],")?;
+        }
+        writeln!(out, "  \"summary\": {},", indented(&summary_json(report))?)?;
+        let warnings: Vec<Value> = report.warnings.iter().map(warning_json).collect();
+        writeln!(
+            out,
+            "  \"warnings\": {}",
+            indented(&Value::Array(warnings))?
+        )?;
+        writeln!(out, "}}")
     }
 }
 

@@ -13,3 +13,4 @@ mod helm;
 mod iam;
 mod migrate;
 mod rotate;
+mod watch;

@@ -260,6 +260,16 @@ fn slice_records(bytes: &[u8], report: &mut FileReport, limit: usize, sink: &mut
             }
             let position = index + 1;
             report.records += 1;
+            // Records no detection reads are not parsed, but a line that is not even an
+            // object is reported: a log forwarder's banner, a truncated write.
+            if line[0] != b'{' {
+                report.problem(
+                    limit,
+                    Some(position),
+                    format!("line {position}: not valid JSON (not an object)"),
+                );
+                continue;
+            }
             if !sink.wants(line) {
                 continue;
             }
@@ -419,7 +429,8 @@ fn split_exactly(
     limit: usize,
     sink: &mut dyn RecordSink,
 ) {
-    let mut first = at == 0;
+    // `at` is where a record starts: no separator before it.
+    let mut first = true;
     loop {
         while at < records.len() && records[at].is_ascii_whitespace() {
             at += 1;
