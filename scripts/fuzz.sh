@@ -19,7 +19,7 @@ CARGO_FUZZ_VERSION=0.13.2
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_MAX_LEN=${FUZZ_MAX_LEN:-65536}
 FUZZ_SANITIZER=${FUZZ_SANITIZER:-address}
-ALL_TARGETS=(detector_engine rule_file_parser config_parser python_analyzer deployment_config connection_codec helm_externalize)
+ALL_TARGETS=(detector_engine rule_file_parser config_parser python_analyzer deployment_config connection_codec helm_externalize cloudtrail_reader)
 if [[ $# -gt 0 ]]; then
     TARGETS=("$@")
 else

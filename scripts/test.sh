@@ -63,3 +63,7 @@ bash scripts/migrate-roundtrip.sh 1000
 # Manager on 127.0.0.1; crashes before and after every step (exit and SIGKILL) re-run to
 # convergence; Airflow 3.3.2's PostgresHook connects with the rotated connection; bad input.
 bash scripts/rotation-roundtrip.sh
+# `airseal watch export-sigma`: sigma check (sigma-cli 3.1.0, pinned) finds no issue, and the
+# rules converted with pySigma's SQLite backend match airseal's alerts over the fixtures and the
+# Stratus Red Team capture loaded into SQLite.
+bash scripts/sigma-roundtrip.sh

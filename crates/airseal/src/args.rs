@@ -53,22 +53,14 @@ pub enum WatchCommand {
     /// Lines, EventBridge events) and raise the AUD### detections on Airflow's secrets.
     /// Exit 1 when a finding is at or above --fail-on.
     Cloudtrail(WatchCloudtrailArgs),
+    /// Write the CloudTrail detections as Sigma rules (one .yml per detection) for the scope
+    /// given, for SIEMs; says what each rule cannot express exactly.
+    ExportSigma(WatchExportSigmaArgs),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum WatchFormat {
-    Human,
-    Json,
-    Jsonl,
-    Sarif,
-}
-
+/// The scope of `airseal watch`: what belongs to Airflow.
 #[derive(Debug, Args)]
-pub struct WatchCloudtrailArgs {
-    /// CloudTrail files and directories (walked for .json, .json.gz, .jsonl, .ndjson; digest
-    /// files skipped).
-    #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
+pub struct WatchScopeArgs {
     /// A name prefix of Airflow's secrets and parameters (`airflow/connections/`; repeatable).
     /// Replaces `[watch] prefixes` and the deployment's.
     #[arg(long = "prefix", value_name = "PREFIX")]
@@ -89,6 +81,34 @@ pub struct WatchCloudtrailArgs {
     /// upwards).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchExportSigmaArgs {
+    /// The directory to write the rules into (created if missing; files of the same name are
+    /// replaced).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub scope: WatchScopeArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WatchFormat {
+    Human,
+    Json,
+    Jsonl,
+    Sarif,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchCloudtrailArgs {
+    /// CloudTrail files and directories (walked for .json, .json.gz, .jsonl, .ndjson; digest
+    /// files skipped).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub scope: WatchScopeArgs,
     #[arg(long, short = 'f', value_enum, default_value = "human")]
     pub format: WatchFormat,
     /// Write the report here instead of standard output.

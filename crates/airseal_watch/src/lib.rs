@@ -4,6 +4,7 @@
 
 pub mod cloudtrail;
 pub mod report;
+pub mod sigma;
 
 pub use cloudtrail::detections::{Alert, Evidence, RULES};
 pub use cloudtrail::scope::{Scope, ScopeError, ScopeSpec};

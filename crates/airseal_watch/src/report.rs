@@ -125,13 +125,10 @@ fn warning_json(warning: &Warning) -> Value {
 }
 
 impl AlertReporter for JsonAlerts {
-    /// Written finding by finding rather than as one `Value`: a run over a large trail can
-    /// raise many thousands of alerts, and the document would hold them all twice.
+    /// Written finding by finding, one per line, rather than as one pretty `Value`: a run over
+    /// a large trail can raise many thousands of alerts, and the document would hold them all
+    /// twice (and take longer to indent than to find).
     fn write_report(&self, report: &WatchReport<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let indented = |value: &Value| -> io::Result<String> {
-            let text = serde_json::to_string_pretty(value)?;
-            Ok(text.replace('\n', "\n  "))
-        };
         writeln!(out, "{{")?;
         writeln!(
             out,
@@ -140,25 +137,26 @@ impl AlertReporter for JsonAlerts {
         )?;
         write!(out, "  \"findings\": [")?;
         for (index, alert) in report.alerts.iter().enumerate() {
-            let separator = if index == 0 { "" } else { "," };
-            write!(
-                out,
-                "{separator}\n    {}",
-                indented(&alert_json(alert))?.replace('\n', "\n  ")
-            )?;
+            out.write_all(if index == 0 { b"\n    " } else { b",\n    " })?;
+            serde_json::to_writer(&mut *out, &alert_json(alert))?;
         }
         if report.alerts.is_empty() {
             writeln!(out, "],")?;
         } else {
             writeln!(out, "\n  ],")?;
         }
-        writeln!(out, "  \"summary\": {},", indented(&summary_json(report))?)?;
-        let warnings: Vec<Value> = report.warnings.iter().map(warning_json).collect();
-        writeln!(
-            out,
-            "  \"warnings\": {}",
-            indented(&Value::Array(warnings))?
-        )?;
+        write!(out, "  \"summary\": ")?;
+        serde_json::to_writer(&mut *out, &summary_json(report))?;
+        writeln!(out, ",")?;
+        writeln!(out, "  \"warnings\": [")?;
+        for (index, warning) in report.warnings.iter().enumerate() {
+            if index > 0 {
+                writeln!(out, ",")?;
+            }
+            write!(out, "    ")?;
+            serde_json::to_writer(&mut *out, &warning_json(warning))?;
+        }
+        writeln!(out, "\n  ]")?;
         writeln!(out, "}}")
     }
 }

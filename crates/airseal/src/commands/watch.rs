@@ -19,13 +19,16 @@ use airseal_watch::report::{
 use airseal_watch::{Alert, RULES, Scope, ScopeSpec, Watch, WatchOptions, collect_files};
 
 use crate::ExitStatus;
-use crate::args::{WatchCloudtrailArgs, WatchCommand, WatchFormat};
+use crate::args::{
+    WatchCloudtrailArgs, WatchCommand, WatchExportSigmaArgs, WatchFormat, WatchScopeArgs,
+};
 use crate::output::{open_output, stderr_line};
 use crate::setup::load_config;
 
 pub fn run(command: WatchCommand) -> anyhow::Result<ExitStatus> {
     match command {
         WatchCommand::Cloudtrail(args) => cloudtrail(&args),
+        WatchCommand::ExportSigma(args) => export_sigma(&args),
     }
 }
 
@@ -92,8 +95,9 @@ fn fail_on(text: &str) -> anyhow::Result<Option<Severity>> {
     })
 }
 
-fn cloudtrail(args: &WatchCloudtrailArgs) -> anyhow::Result<ExitStatus> {
-    let threshold = fail_on(&args.fail_on)?;
+/// The scope from the flags, `[watch]` and the deployment, and the notes the reports show
+/// about it.
+fn resolve_scope(args: &WatchScopeArgs) -> anyhow::Result<(Scope, Vec<String>)> {
     let settings = load_config(args.policy.as_deref(), Path::new("."))?.watch;
     let (prefixes, prefix_source) = if !args.prefixes.is_empty() {
         (args.prefixes.clone(), "--prefix".to_owned())
@@ -144,6 +148,12 @@ fn cloudtrail(args: &WatchCloudtrailArgs) -> anyhow::Result<ExitStatus> {
             "no writers configured (`[watch] writers` or --writer): AUD007 is off".to_owned(),
         );
     }
+    Ok((scope, notes))
+}
+
+fn cloudtrail(args: &WatchCloudtrailArgs) -> anyhow::Result<ExitStatus> {
+    let threshold = fail_on(&args.fail_on)?;
+    let (scope, notes) = resolve_scope(&args.scope)?;
     let options = WatchOptions {
         read: ReadOptions {
             max_in_memory: args.max_in_memory.max(1).saturating_mul(1024 * 1024),
@@ -268,4 +278,32 @@ fn follow(
         );
     }
     Ok(exit_status(&all, threshold))
+}
+
+/// `export-sigma`: one Sigma rule file per detection, for the scope given.
+fn export_sigma(args: &WatchExportSigmaArgs) -> anyhow::Result<ExitStatus> {
+    let (scope, notes) = resolve_scope(&args.scope)?;
+    for note in &notes {
+        stderr_line(&format!("note: {note}"));
+    }
+    let rules = airseal_watch::sigma::export(&scope);
+    let mut out = open_output(None)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    for rule in &rules {
+        let path = args.out.join(&rule.file_name);
+        std::fs::write(&path, &rule.yaml)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        writeln!(out, "wrote {}", path.display())?;
+    }
+    for rule in rules.iter().filter(|r| !r.exact) {
+        writeln!(
+            out,
+            "{} is not exact: {}",
+            rule.code,
+            rule.differences.join("; ")
+        )?;
+    }
+    out.flush()?;
+    Ok(ExitStatus::Success)
 }

@@ -1,7 +1,6 @@
 //! From a raw record to a [`Call`]: which service, who, when, and which of Airflow's secrets
 //! or keys it names.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::detections::{Call, Evidence, is_enumeration};
@@ -117,10 +116,13 @@ pub fn decode<'a>(json: &'a str, scope: &Scope, path: &Arc<str>, record: usize) 
         ));
     };
     let params: RequestParameters<'a> = lenient(event.request_parameters);
-    let mut names: Vec<Cow<'a, str>> = Vec::new();
-    // Paths that hold Airflow's secrets without being under a prefix (`/airflow` read
-    // recursively).
-    let mut folders: Vec<String> = Vec::new();
+    // Airflow's names among those the call names (only these are copied).
+    let mut secrets: Vec<String> = Vec::new();
+    let mut keep = |name: &str| {
+        if scope.covers(name) {
+            secrets.push(name.to_owned());
+        }
+    };
     let mut key_in_scope = false;
     let resources: Vec<Resource<'a>> = lenient(event.resources);
     match service {
@@ -141,7 +143,7 @@ pub fn decode<'a>(json: &'a str, scope: &Scope, path: &Arc<str>, record: usize) 
                         .filter(|a| a.contains(":secretsmanager:")),
                 )
             {
-                names.push(Cow::Owned(secret_name(id).to_owned()));
+                keep(secret_name(id));
             }
         }
         Service::ParameterStore => {
@@ -156,15 +158,13 @@ pub fn decode<'a>(json: &'a str, scope: &Scope, path: &Arc<str>, record: usize) 
                         .filter(|a| a.contains(":ssm:")),
                 )
             {
-                names.push(Cow::Owned(parameter_name(id).into_owned()));
+                keep(&parameter_name(id));
             }
             if let Some(path) = &params.path {
                 // Reading `/airflow` recursively reads every parameter under Airflow's prefixes.
                 let folder = format!("{}/", path.trim_matches('/'));
-                if scope.covers(path) {
-                    names.push(path.clone());
-                } else if scope.prefixes.iter().any(|p| p.starts_with(&folder)) {
-                    folders.push(path.to_string());
+                if scope.covers(path) || scope.prefixes.iter().any(|p| p.starts_with(&folder)) {
+                    secrets.push(path.to_string());
                 }
             }
         }
@@ -179,20 +179,14 @@ pub fn decode<'a>(json: &'a str, scope: &Scope, path: &Arc<str>, record: usize) 
                     .any(|arn| scope.covers_key(arn));
             if let Some(context) = &params.encryption_context {
                 if let Some(arn) = &context.secret_arn {
-                    names.push(Cow::Owned(secret_name(arn).to_owned()));
+                    keep(secret_name(arn));
                 }
                 if let Some(arn) = &context.parameter_arn {
-                    names.push(Cow::Owned(parameter_name(arn).into_owned()));
+                    keep(&parameter_name(arn));
                 }
             }
         }
     }
-    let mut secrets: Vec<String> = names
-        .iter()
-        .filter(|n| scope.covers(n))
-        .map(|n| n.to_string())
-        .chain(folders)
-        .collect();
     secrets.sort();
     secrets.dedup();
     if secrets.is_empty() && !key_in_scope && !is_enumeration(service, &name, &params) {

@@ -280,6 +280,30 @@ impl RecordSink for FileSink<'_> {
     }
 }
 
+/// Runs every detection over the records of `bytes` (one file's content, inflated), as if
+/// read from `name`: the alerts (AUD004's included) and the problems. For fuzzing.
+pub fn check_bytes(bytes: &[u8], name: &str, scope: &Scope, now: i64) -> (Vec<Alert>, Vec<String>) {
+    let path: Arc<str> = Arc::from(name);
+    let mut alerts = Vec::new();
+    let mut bulk = BulkReads::default();
+    let mut stats = Stats::default();
+    let mut skewed = None;
+    let mut sink = FileSink {
+        scope,
+        path: &path,
+        delivered: None,
+        limit_future: now + scope.clock_skew_seconds,
+        alerts: &mut alerts,
+        bulk: &mut bulk,
+        stats: &mut stats,
+        skewed: &mut skewed,
+    };
+    let report = reader::read_bytes(bytes, &ReadOptions::default(), &mut sink);
+    alerts.extend(bulk.alerts(scope));
+    let problems = report.problems.into_iter().map(|p| p.message).collect();
+    (alerts, problems)
+}
+
 /// Oldest first, then by rule and the first event.
 pub fn alert_order(a: &Alert, b: &Alert) -> std::cmp::Ordering {
     let key = |x: &Alert| {

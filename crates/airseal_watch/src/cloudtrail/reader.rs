@@ -201,6 +201,18 @@ pub fn read_file(path: &Path, options: &ReadOptions, sink: &mut dyn RecordSink) 
     report
 }
 
+/// Reads the records of a file's bytes already in memory (inflated): what [`read_file`] does
+/// with a file up to the in-memory limit. For fuzzing, and for callers that hold the bytes.
+pub fn read_bytes(bytes: &[u8], options: &ReadOptions, sink: &mut dyn RecordSink) -> FileReport {
+    let mut report = FileReport {
+        bytes_on_disk: bytes.len() as u64,
+        bytes_read: bytes.len() as u64,
+        ..FileReport::default()
+    };
+    slice_records(bytes, &mut report, options.max_warnings_per_file, sink);
+    report
+}
+
 struct CountingReader<R> {
     inner: R,
     count: u64,
