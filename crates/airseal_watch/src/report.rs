@@ -7,6 +7,7 @@
 use std::io::{self, Write};
 
 use airseal_finding::{Fingerprint, RuleCode, RuleMeta, Severity, Warning};
+use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
 use crate::Alert;
@@ -48,12 +49,22 @@ pub fn fingerprint(alert: &Alert) -> Fingerprint {
     Fingerprint::compute(&code, "cloudtrail", key.as_bytes())
 }
 
-fn fix_of(alert: &Alert) -> String {
-    airseal_finding::RuleDoc::from_source(alert.rule.source)
-        .how_to_fix
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+/// The rule's "How to fix", as one line: parsed once per rule, not once per alert.
+fn fix_of(alert: &Alert) -> &'static str {
+    static FIXES: std::sync::LazyLock<std::collections::HashMap<&'static str, String>> =
+        std::sync::LazyLock::new(|| {
+            crate::RULES
+                .iter()
+                .map(|rule| {
+                    let text = airseal_finding::RuleDoc::from_source(rule.source).how_to_fix;
+                    (
+                        rule.code,
+                        text.split_whitespace().collect::<Vec<_>>().join(" "),
+                    )
+                })
+                .collect()
+        });
+    FIXES.get(alert.rule.code).map_or("", String::as_str)
 }
 
 /// One alert as a JSON object (the `json` and `jsonl` formats).
@@ -136,9 +147,15 @@ impl AlertReporter for JsonAlerts {
             serde_json::to_string(report.version)?
         )?;
         write!(out, "  \"findings\": [")?;
-        for (index, alert) in report.alerts.iter().enumerate() {
+        // Serialised on every core, written in order.
+        let findings: Vec<Vec<u8>> = report
+            .alerts
+            .par_iter()
+            .map(|alert| serde_json::to_vec(&alert_json(alert)).unwrap_or_default())
+            .collect();
+        for (index, finding) in findings.iter().enumerate() {
             out.write_all(if index == 0 { b"\n    " } else { b",\n    " })?;
-            serde_json::to_writer(&mut *out, &alert_json(alert))?;
+            out.write_all(finding)?;
         }
         if report.alerts.is_empty() {
             writeln!(out, "],")?;
@@ -163,8 +180,13 @@ impl AlertReporter for JsonAlerts {
 
 impl AlertReporter for JsonlAlerts {
     fn write_report(&self, report: &WatchReport<'_>, out: &mut dyn Write) -> io::Result<()> {
-        for alert in report.alerts {
-            serde_json::to_writer(&mut *out, &alert_json(alert))?;
+        let lines: Vec<Vec<u8>> = report
+            .alerts
+            .par_iter()
+            .map(|alert| serde_json::to_vec(&alert_json(alert)).unwrap_or_default())
+            .collect();
+        for line in lines {
+            out.write_all(&line)?;
             writeln!(out)?;
         }
         Ok(())

@@ -75,11 +75,21 @@ pub struct Watch {
     bulk: BulkReads,
 }
 
+#[derive(Default)]
 struct FileOutcome {
     alerts: Vec<Alert>,
     warnings: Vec<Warning>,
     stats: Stats,
     bulk: BulkReads,
+}
+
+impl FileOutcome {
+    fn merge(&mut self, other: FileOutcome) {
+        self.alerts.extend(other.alerts);
+        self.warnings.extend(other.warnings);
+        self.stats.add(&other.stats);
+        self.bulk.merge(other.bulk);
+    }
 }
 
 /// The delivery time in a CloudTrail file name (`..._20230710T1145Z_...`), in seconds.
@@ -116,20 +126,26 @@ impl Watch {
         &self.scope
     }
 
-    /// Reads `files` in parallel; their AUD004 state joins what earlier batches left.
+    /// Reads `files` in parallel; their AUD004 state joins what earlier batches left. The
+    /// files' results are merged in parallel too (a tree reduction), then put in order.
     pub fn process(&mut self, files: &[PathBuf]) -> Batch {
-        let outcomes: Vec<FileOutcome> = files
-            .par_iter()
-            .map(|file| self.process_file(file))
-            .collect();
-        let mut batch = Batch::default();
-        for outcome in outcomes {
-            batch.alerts.extend(outcome.alerts);
-            batch.warnings.extend(outcome.warnings);
-            batch.stats.add(&outcome.stats);
-            self.bulk.merge(outcome.bulk);
-        }
+        let merged = files.par_iter().map(|file| self.process_file(file)).reduce(
+            FileOutcome::default,
+            |mut a, b| {
+                a.merge(b);
+                a
+            },
+        );
+        let mut batch = Batch {
+            alerts: merged.alerts,
+            warnings: merged.warnings,
+            stats: merged.stats,
+        };
+        self.bulk.merge(merged.bulk);
         batch.alerts.sort_by(alert_order);
+        batch
+            .warnings
+            .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
         batch
     }
 
