@@ -73,6 +73,7 @@ stratus=(--prefix stratus-red-team --prefix /credentials/stratus-red-team)
 
 run() { # name, command...
   local name="$1"; shift
+  printf '%s: %s\n' "$name" "$*" >>"$out/commands.txt"
   hyperfine -N --style basic --warmup "$warmup" --runs "$runs" -i \
     --export-json "$out/$name.hyperfine.json" --export-markdown "$out/$name.hyperfine.md" \
     --command-name "$name" "$*" >&2
@@ -86,6 +87,7 @@ for mode in gz json; do
 done
 if [[ $single == 1 ]]; then
   file="$(find "$big" -name '*.json' -size +1G | head -1)"
+  printf '%s: %s\n' airseal-single "$airseal watch cloudtrail $file -f json" >>"$out/commands.txt"
   /usr/bin/time -v -o "$out/airseal-single.time" "$airseal" watch cloudtrail "$file" -f json -o "$out/airseal-single.out.json" || true
   # Not jq: jq 1.6 holds a whole document in memory, many times its 2 GB on disk.
 fi
@@ -144,7 +146,7 @@ versions = {
     "python": platform.python_version(),
     "machine": f"{os.cpu_count()} cores, {platform.machine()}, {platform.release()}",
 }
-commands = "\n".join(f"{r[0]}: {r[8]}" for r in rows)
+commands = open(f"{out}/commands.txt").read().rstrip().replace(os.path.expanduser("~"), "~")
 tree_line = (f"Trees: {complete.get('summary', complete).get('files', '?'):,} files, {events:,} events, "
              f"1,100,161,086 bytes of JSON (gz tree: {sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(gz) for f in fs if f.endswith('.gz')):,} bytes on disk).")
 text = "\n".join([

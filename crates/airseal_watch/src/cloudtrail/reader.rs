@@ -31,6 +31,8 @@ pub struct ReadOptions {
     pub max_in_memory: u64,
     /// Warnings per file before the rest are only counted.
     pub max_warnings_per_file: usize,
+    /// Bytes read at a time from a streamed file.
+    pub stream_chunk: usize,
 }
 
 impl Default for ReadOptions {
@@ -38,6 +40,7 @@ impl Default for ReadOptions {
         ReadOptions {
             max_in_memory: 64 * 1024 * 1024,
             max_warnings_per_file: 20,
+            stream_chunk: 16 * 1024 * 1024,
         }
     }
 }
@@ -189,7 +192,14 @@ pub fn read_file(path: &Path, options: &ReadOptions, sink: &mut dyn RecordSink) 
             inner: source,
             count: 0,
         };
-        stream_records(&mut counting, &mut report, limit, sink);
+        stream_file(
+            &mut counting,
+            options.stream_chunk,
+            gzip,
+            &mut report,
+            limit,
+            sink,
+        );
         report.bytes_read = counting.count;
         return report;
     }
@@ -383,25 +393,132 @@ const RECORD_BOUNDARY: &[u8] = b"},{\"eventVersion\":";
 /// does not check out, or the array does not end as CloudTrail ends it, the rest of the file
 /// is read the exact way, object by object.
 fn split_records(records: &[u8], report: &mut FileReport, limit: usize, sink: &mut dyn RecordSink) {
-    static BOUNDARY: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(RECORD_BOUNDARY));
+    split_fast(records, false, report, limit, sink);
+}
+
+/// [`split_records`] over `records`; `complete`: `records` is a run of whole records (a
+/// streamed chunk cut at a record boundary), without the array's closing `]}`.
+fn split_fast(
+    records: &[u8],
+    complete: bool,
+    report: &mut FileReport,
+    limit: usize,
+    sink: &mut dyn RecordSink,
+) {
     if !records.starts_with(&RECORD_BOUNDARY[2..]) {
-        return split_exactly(records, 0, report, limit, sink);
+        return split_exactly(records, 0, complete, report, limit, sink);
     }
     let mut start = 0;
     for hit in BOUNDARY.find_iter(records) {
         let bytes = &records[start..=hit];
         if !take_record(bytes, true, report, limit, sink) {
-            return split_exactly(records, start, report, limit, sink);
+            return split_exactly(records, start, complete, report, limit, sink);
         }
         start = hit + 2;
     }
-    // The last record, then `]}` and perhaps a newline.
     let tail = &records[start..];
-    let trimmed = tail.trim_ascii_end();
-    match trimmed.strip_suffix(b"]}") {
+    let last = if complete {
+        Some(tail)
+    } else {
+        // The last record, then `]}` and perhaps a newline.
+        tail.trim_ascii_end().strip_suffix(b"]}")
+    };
+    match last {
         Some(last) if take_record(last, true, report, limit, sink) => {}
-        _ => split_exactly(records, start, report, limit, sink),
+        _ => split_exactly(records, start, complete, report, limit, sink),
+    }
+}
+
+static BOUNDARY: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(RECORD_BOUNDARY));
+
+/// A record larger than this is not CloudTrail's (its records are at most a few hundred KB).
+const MAX_RECORD: usize = 256 * 1024 * 1024;
+
+/// Reads from `source` until `buffer` holds `target` bytes or the input ends: whether it
+/// ended, or the error that stopped it.
+fn fill(source: &mut dyn Read, buffer: &mut Vec<u8>, target: usize) -> std::io::Result<bool> {
+    let mut chunk = vec![0u8; 1024 * 1024];
+    while buffer.len() < target {
+        match source.read(&mut chunk) {
+            Ok(0) => return Ok(true),
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(false)
+}
+
+/// A large file, chunk by chunk: a delivery file the fast way, anything else through serde's
+/// streaming reader. Memory: two chunks and the largest record.
+/// Records are cut out of each chunk the fast way, the unfinished last one carried over to the
+/// next.
+fn stream_file(
+    source: &mut dyn Read,
+    chunk: usize,
+    gzip: bool,
+    report: &mut FileReport,
+    limit: usize,
+    sink: &mut dyn RecordSink,
+) {
+    let chunk = chunk.max(64);
+    let mut buffer: Vec<u8> = Vec::with_capacity(chunk + chunk / 2);
+    let damaged = |report: &mut FileReport, error: std::io::Error, at: u64| {
+        let what = if gzip {
+            "the gzip stream is damaged or cut off"
+        } else {
+            "read error"
+        };
+        report.problem(
+            limit,
+            None,
+            format!("{what} after {at} bytes: {error}; reading the records before"),
+        );
+    };
+    let mut read_so_far = 0u64;
+    let mut ended = match fill(source, &mut buffer, chunk) {
+        Ok(ended) => ended,
+        Err(error) => {
+            damaged(report, error, buffer.len() as u64);
+            true
+        }
+    };
+    let text_start = buffer.len() - skip_bom_and_space(&buffer).len();
+    if !buffer[text_start..].starts_with(DELIVERY_PREFIX) {
+        let mut chained = std::io::Cursor::new(buffer).chain(source);
+        return stream_records(&mut chained, report, limit, sink);
+    }
+    let mut start = text_start + DELIVERY_PREFIX.len();
+    loop {
+        if ended {
+            split_records(&buffer[start..], report, limit, sink);
+            return;
+        }
+        if let Some(hit) = memchr::memmem::rfind(&buffer[start..], RECORD_BOUNDARY) {
+            split_fast(&buffer[start..=start + hit], true, report, limit, sink);
+            start += hit + 2;
+        }
+        read_so_far += start as u64;
+        buffer.drain(..start);
+        start = 0;
+        if buffer.len() > MAX_RECORD {
+            let record = report.records as usize + 1;
+            report.problem(
+                limit,
+                Some(record),
+                format!("record {record}: larger than {} MiB: not a CloudTrail record; the records before it were read", MAX_RECORD >> 20),
+            );
+            return;
+        }
+        let target = buffer.len() + chunk;
+        ended = match fill(source, &mut buffer, target) {
+            Ok(ended) => ended,
+            Err(error) => {
+                damaged(report, error, read_so_far + buffer.len() as u64);
+                true
+            }
+        };
     }
 }
 
@@ -437,6 +554,7 @@ fn take_record(
 fn split_exactly(
     records: &[u8],
     mut at: usize,
+    complete: bool,
     report: &mut FileReport,
     limit: usize,
     sink: &mut dyn RecordSink,
@@ -456,6 +574,7 @@ fn split_exactly(
                     at += 1;
                 }
             }
+            None if complete => return,
             None => {
                 report.problem(limit, Some(record), format!("record {record}: the JSON ends early (cut off?); the records before it were read"));
                 return;
@@ -694,6 +813,48 @@ mod tests {
             assert_eq!(seen[2], (r#"{"eventID":"c"}"#.to_owned(), 3));
             assert!(report.problems.is_empty(), "{report:?}");
             assert_eq!(report.streamed, options.max_in_memory == 8);
+        }
+    }
+
+    #[test]
+    fn streamed_delivery_files_are_cut_across_chunks() {
+        let mut text = b"{\"Records\":[".to_vec();
+        for i in 0..500 {
+            if i > 0 {
+                text.push(b',');
+            }
+            text.extend_from_slice(
+                format!("{{\"eventVersion\":\"1.08\",\"eventID\":\"e{i}\",\"pad\":\"{:x<i$}\",\"n\":{{\"a\":[{{\"b\":\"}}\\\"{{\"}}]}}}}", "", i = i % 97)
+                    .as_bytes(),
+            );
+        }
+        text.extend_from_slice(b"]}\n");
+        let whole = read(&text, ReadOptions::default()).0;
+        assert_eq!(whole.len(), 500);
+        for chunk in [64, 100, 1000, 4096] {
+            let options = ReadOptions {
+                max_in_memory: 10,
+                stream_chunk: chunk,
+                ..ReadOptions::default()
+            };
+            for bytes in [text.clone(), gzip(&text)] {
+                let (seen, report) = read(&bytes, options);
+                assert!(report.streamed);
+                assert!(report.problems.is_empty(), "{chunk}: {report:?}");
+                assert_eq!(seen, whole, "chunk {chunk}");
+            }
+            // Cut off: the records before the cut, and a warning.
+            let cut = &text[..text.len() / 2];
+            let (seen, report) = read(cut, options);
+            assert!(!seen.is_empty() && seen.len() < 500);
+            assert_eq!(seen[..], whole[..seen.len()]);
+            assert!(
+                report
+                    .problems
+                    .iter()
+                    .any(|p| p.message.contains("cut off")),
+                "{report:?}"
+            );
         }
     }
 
