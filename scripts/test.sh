@@ -67,3 +67,6 @@ bash scripts/rotation-roundtrip.sh
 # rules converted with pySigma's SQLite backend match airseal's alerts over the fixtures and the
 # Stratus Red Team capture loaded into SQLite.
 bash scripts/sigma-roundtrip.sh
+# `airseal watch airflow-log`: Airflow 2.10.5 and 3.3.2 write their audit log in SQLite through
+# their CLI; airseal finds exactly the secrets their masking leaves in clear.
+bash scripts/airflow-log-roundtrip.sh

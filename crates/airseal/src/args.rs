@@ -56,6 +56,43 @@ pub enum WatchCommand {
     /// Write the CloudTrail detections as Sigma rules (one .yml per detection) for the scope
     /// given, for SIEMs; says what each rule cannot express exactly.
     ExportSigma(WatchExportSigmaArgs),
+    /// Read Airflow's audit log (the `log` table: SQLite database, JSON/JSON Lines/CSV export,
+    /// or the REST API) and raise the AUD1## detections on changes to connections and
+    /// variables. Exit 1 when a finding is at or above --fail-on.
+    AirflowLog(WatchAirflowLogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WatchAirflowLogArgs {
+    /// Where the rows are: `sqlite:///PATH` or a .db file (the metadata database), a .json,
+    /// .jsonl or .csv export, or `https://HOST/api/v2/eventLogs` (Airflow 3) /
+    /// `.../api/v1/eventLogs` (Airflow 2; `https://user:password@HOST/...` for basic auth).
+    pub source: String,
+    /// An Airflow user (or, for CLI rows, OS account) allowed to change connections and
+    /// variables; a glob; repeatable. Replaces `[watch] airflow-users`.
+    #[arg(long = "user", value_name = "USER")]
+    pub users: Vec<String>,
+    /// Working hours, UTC (`08:00-18:00`). Replaces `[watch] working-hours`.
+    #[arg(long, value_name = "HH:MM-HH:MM")]
+    pub working_hours: Option<String>,
+    /// Working days (`mon-fri`, `mon,tue,wed`). Replaces `[watch] working-days`.
+    #[arg(long, value_name = "DAYS")]
+    pub working_days: Option<String>,
+    /// The environment variable holding a bearer token for the REST API (Airflow 3).
+    #[arg(long, default_value = "AIRSEAL_AIRFLOW_TOKEN", value_name = "VAR")]
+    pub token_env: String,
+    /// The airseal.toml with the `[watch]` table (default: found from the current directory
+    /// upwards).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    #[arg(long, short = 'f', value_enum, default_value = "human")]
+    pub format: WatchFormat,
+    /// Write the report here instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity (`none`: never).
+    #[arg(long, default_value = "low", value_name = "SEVERITY")]
+    pub fail_on: String,
 }
 
 /// The scope of `airseal watch`: what belongs to Airflow.

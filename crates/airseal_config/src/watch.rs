@@ -12,6 +12,9 @@
 //! bulk-read-threshold = 10               # AUD004: distinct secrets read after a listing ...
 //! bulk-read-window = "10m"               # ... within this long
 //! clock-skew = "15m"                     # records later than their file or now by more: warned
+//! airflow-users = ["admin", "deployer"]  # airflow-log: who may change connections and variables
+//! working-hours = "08:00-18:00"          # airflow-log: UTC
+//! working-days = "mon-fri"
 //! ```
 
 use serde::Deserialize;
@@ -41,6 +44,12 @@ pub struct WatchSpec {
     pub bulk_read_window: Option<String>,
     #[serde(default)]
     pub clock_skew: Option<String>,
+    #[serde(default)]
+    pub airflow_users: Vec<String>,
+    #[serde(default)]
+    pub working_hours: Option<String>,
+    #[serde(default)]
+    pub working_days: Option<String>,
 }
 
 /// The resolved `[watch]` table (empty lists: not configured).
@@ -56,6 +65,10 @@ pub struct WatchSettings {
     pub bulk_read_threshold: Option<usize>,
     pub bulk_read_window_seconds: Option<u64>,
     pub clock_skew_seconds: Option<u64>,
+    /// `watch airflow-log`: who may change connections and variables, and when (UTC).
+    pub airflow_users: Vec<String>,
+    pub working_hours: Option<String>,
+    pub working_days: Option<String>,
 }
 
 impl WatchSpec {
@@ -83,6 +96,9 @@ impl WatchSpec {
             bulk_read_threshold: self.bulk_read_threshold,
             bulk_read_window_seconds,
             clock_skew_seconds: duration("clock-skew", &self.clock_skew)?,
+            airflow_users: self.airflow_users,
+            working_hours: self.working_hours,
+            working_days: self.working_days,
         })
     }
 }

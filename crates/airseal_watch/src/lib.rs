@@ -2,6 +2,7 @@
 //! `AUD###` detections on Airflow's secrets, parameters and keys ([`cloudtrail`]), and writes
 //! the alerts in human, JSON, JSON Lines or SARIF form ([`report`]).
 
+pub mod airflow_log;
 pub mod cloudtrail;
 pub mod report;
 pub mod sigma;

@@ -237,6 +237,21 @@ impl AlertReporter for HumanAlerts {
                 (n > 0).then(|| format!("{n} {}", s.as_str()))
             })
             .collect();
+        let counts_text = if counts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", counts.join(", "))
+        };
+        if stats.bytes_read == 0 && stats.calls == 0 {
+            // Rows of Airflow's audit log, not CloudTrail files.
+            return writeln!(
+                out,
+                "{} findings{counts_text} in {} audit-log rows; {} warnings",
+                report.alerts.len(),
+                stats.records,
+                report.warnings.len()
+            );
+        }
         writeln!(
             out,
             "{} findings{} in {} records of {} files ({} Secrets Manager, SSM and KMS calls, {} on Airflow's secrets); {} warnings",

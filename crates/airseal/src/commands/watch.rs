@@ -20,7 +20,8 @@ use airseal_watch::{Alert, RULES, Scope, ScopeSpec, Watch, WatchOptions, collect
 
 use crate::ExitStatus;
 use crate::args::{
-    WatchCloudtrailArgs, WatchCommand, WatchExportSigmaArgs, WatchFormat, WatchScopeArgs,
+    WatchAirflowLogArgs, WatchCloudtrailArgs, WatchCommand, WatchExportSigmaArgs, WatchFormat,
+    WatchScopeArgs,
 };
 use crate::output::{open_output, stderr_line};
 use crate::setup::load_config;
@@ -28,13 +29,18 @@ use crate::setup::load_config;
 pub fn run(command: WatchCommand) -> anyhow::Result<ExitStatus> {
     match command {
         WatchCommand::Cloudtrail(args) => cloudtrail(&args),
+        WatchCommand::AirflowLog(args) => airflow_log(&args),
         WatchCommand::ExportSigma(args) => export_sigma(&args),
     }
 }
 
-/// The rules' metadata, for SARIF and the rule reference.
+/// Every watch rule's metadata (CloudTrail's and the audit log's), for the rule reference.
 pub fn rule_meta() -> Vec<RuleMeta> {
-    RULES.iter().map(|r| r.meta()).collect()
+    RULES
+        .iter()
+        .chain(airseal_watch::airflow_log::detections::RULES)
+        .map(|r| r.meta())
+        .collect()
 }
 
 /// The name prefixes the deployment's AWS secrets backend looks ids up under.
@@ -178,7 +184,7 @@ fn cloudtrail(args: &WatchCloudtrailArgs) -> anyhow::Result<ExitStatus> {
     batch.alerts.extend(watch.bulk_alerts());
     batch.alerts.sort_by(airseal_watch::cloudtrail::alert_order);
     warnings.append(&mut batch.warnings);
-    let rules = rule_meta();
+    let rules: Vec<RuleMeta> = RULES.iter().map(|r| r.meta()).collect();
     let report = WatchReport {
         version: env!("CARGO_PKG_VERSION"),
         alerts: &batch.alerts,
@@ -187,21 +193,32 @@ fn cloudtrail(args: &WatchCloudtrailArgs) -> anyhow::Result<ExitStatus> {
         stats: &batch.stats,
         notes: &notes,
     };
-    let mut out = open_output(args.output.as_deref())?;
-    let reporter: &dyn AlertReporter = match args.format {
+    write_report(&report, args.format, args.output.as_deref())?;
+    Ok(exit_status(&batch.alerts, threshold))
+}
+
+/// Writes a watch report in `format` (standard output or `output`); warnings go to stderr too
+/// unless the human report lists them.
+fn write_report(
+    report: &WatchReport<'_>,
+    format: WatchFormat,
+    output: Option<&Path>,
+) -> anyhow::Result<()> {
+    let mut out = open_output(output)?;
+    let reporter: &dyn AlertReporter = match format {
         WatchFormat::Human => &HumanAlerts,
         WatchFormat::Json => &JsonAlerts,
         WatchFormat::Jsonl => &JsonlAlerts,
         WatchFormat::Sarif => &SarifAlerts,
     };
-    reporter.write_report(&report, &mut out)?;
+    reporter.write_report(report, &mut out)?;
     out.flush()?;
-    if args.format != WatchFormat::Human {
-        for warning in &warnings {
+    if format != WatchFormat::Human {
+        for warning in report.warnings {
             stderr_line(&format!("warning: {warning}"));
         }
     }
-    Ok(exit_status(&batch.alerts, threshold))
+    Ok(())
 }
 
 fn exit_status(alerts: &[Alert], threshold: Option<Severity>) -> ExitStatus {
@@ -306,4 +323,63 @@ fn export_sigma(args: &WatchExportSigmaArgs) -> anyhow::Result<ExitStatus> {
     }
     out.flush()?;
     Ok(ExitStatus::Success)
+}
+
+fn airflow_log(args: &WatchAirflowLogArgs) -> anyhow::Result<ExitStatus> {
+    use airseal_watch::airflow_log::{LogPolicy, check, source};
+    let threshold = fail_on(&args.fail_on)?;
+    let settings = load_config(args.policy.as_deref(), Path::new("."))?.watch;
+    let users = if args.users.is_empty() {
+        settings.airflow_users.clone()
+    } else {
+        args.users.clone()
+    };
+    let hours = args
+        .working_hours
+        .clone()
+        .or(settings.working_hours.clone());
+    let days = args.working_days.clone().or(settings.working_days.clone());
+    let policy = LogPolicy::new(&users, hours.as_deref(), days.as_deref()).context("[watch]")?;
+    let mut notes = Vec::new();
+    if users.is_empty() {
+        notes.push(
+            "no Airflow users configured (`[watch] airflow-users` or --user): AUD101 is off"
+                .to_owned(),
+        );
+    }
+    if hours.is_none() {
+        notes.push("no working hours configured (`[watch] working-hours` or --working-hours): AUD102 is off".to_owned());
+    }
+    let source = source::Source::parse(&args.source)?;
+    let token = std::env::var(&args.token_env)
+        .ok()
+        .filter(|t| !t.is_empty());
+    let (rows, problems) = source::read(&source, token.as_deref())?;
+    let shown = source.display();
+    let alerts = check(&rows, &shown, &policy);
+    let warnings: Vec<airseal_finding::Warning> = problems
+        .into_iter()
+        .map(|p| {
+            airseal_finding::Warning::new(shown.clone(), airseal_finding::WarningKind::Analyzer, p)
+        })
+        .collect();
+    let stats = airseal_watch::Stats {
+        files: 1,
+        records: rows.len() as u64,
+        ..airseal_watch::Stats::default()
+    };
+    let rules: Vec<RuleMeta> = airseal_watch::airflow_log::detections::RULES
+        .iter()
+        .map(|r| r.meta())
+        .collect();
+    let report = WatchReport {
+        version: env!("CARGO_PKG_VERSION"),
+        alerts: &alerts,
+        rules: &rules,
+        warnings: &warnings,
+        stats: &stats,
+        notes: &notes,
+    };
+    write_report(&report, args.format, args.output.as_deref())?;
+    Ok(exit_status(&alerts, threshold))
 }

@@ -1,0 +1,323 @@
+//! Where the `log` rows come from: the metadata database (SQLite), an export file (JSON, JSON
+//! Lines, CSV), or Airflow's REST API (`/api/v2/eventLogs`, `/api/v1/eventLogs`).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::LogRow;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
+    #[error("{url}: {message}")]
+    Api { url: String, message: String },
+    #[error(
+        "`{0}` is not a source airseal reads: give sqlite:///PATH, a .db/.sqlite file, a .json/.jsonl/.csv export, or an http(s) URL of /api/v2/eventLogs or /api/v1/eventLogs"
+    )]
+    Unknown(String),
+}
+
+/// A source of `log` rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Sqlite(PathBuf),
+    Export(PathBuf),
+    Api(String),
+}
+
+impl Source {
+    pub fn parse(text: &str) -> Result<Source, SourceError> {
+        if let Some(path) = text.strip_prefix("sqlite:///") {
+            // SQLAlchemy: `sqlite:////abs/path` is absolute, `sqlite:///rel` relative.
+            return Ok(Source::Sqlite(PathBuf::from(path)));
+        }
+        if text.starts_with("http://") || text.starts_with("https://") {
+            return Ok(Source::Api(text.to_owned()));
+        }
+        let path = Path::new(text);
+        let extension = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        match extension.as_str() {
+            "db" | "sqlite" | "sqlite3" => Ok(Source::Sqlite(path.to_owned())),
+            "json" | "jsonl" | "ndjson" | "csv" => Ok(Source::Export(path.to_owned())),
+            _ => Err(SourceError::Unknown(text.to_owned())),
+        }
+    }
+
+    /// For messages and evidence: the path, or the URL without credentials.
+    pub fn display(&self) -> String {
+        match self {
+            Source::Sqlite(path) | Source::Export(path) => path.display().to_string(),
+            Source::Api(url) => without_userinfo(url),
+        }
+    }
+}
+
+fn without_userinfo(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            format!("{scheme}://{host}{path}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// Rows of the source, oldest first, and problems with single rows (the file and row named).
+pub fn read(
+    source: &Source,
+    token: Option<&str>,
+) -> Result<(Vec<LogRow>, Vec<String>), SourceError> {
+    match source {
+        Source::Sqlite(path) => read_sqlite(path).map(|rows| (rows, Vec::new())),
+        Source::Export(path) => read_export(path),
+        Source::Api(url) => read_api(url, token).map(|rows| (rows, Vec::new())),
+    }
+}
+
+fn file_error(path: &Path, message: impl Into<String>) -> SourceError {
+    SourceError::File {
+        path: path.display().to_string(),
+        message: message.into(),
+    }
+}
+
+fn read_sqlite(path: &Path) -> Result<Vec<LogRow>, SourceError> {
+    if !path.exists() {
+        return Err(file_error(path, "no such database file"));
+    }
+    let connection =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| file_error(path, format!("cannot open as SQLite: {e}")))?;
+    let mut statement = connection
+        .prepare("SELECT id, CAST(dttm AS TEXT), event, owner, extra FROM log ORDER BY id")
+        .map_err(|e| file_error(path, format!("no Airflow `log` table: {e}")))?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok(LogRow {
+                id: row.get::<_, Option<i64>>(0)?,
+                dttm: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                event: row.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                owner: row.get::<_, Option<String>>(3)?,
+                extra: row.get::<_, Option<String>>(4)?,
+            })
+        })
+        .map_err(|e| file_error(path, format!("cannot read the `log` table: {e}")))?;
+    rows.collect::<Result<Vec<_>, _>>()
+        .map_err(|e| file_error(path, format!("cannot read the `log` table: {e}")))
+}
+
+/// The rows of a JSON value: an array of rows, an API page (`{"event_logs": [...]}`), or one row.
+fn rows_of(value: Value) -> Option<Vec<Value>> {
+    match value {
+        Value::Array(items) => Some(items),
+        Value::Object(mut map) => match map.remove("event_logs") {
+            Some(Value::Array(items)) => Some(items),
+            Some(_) => None,
+            None => Some(vec![Value::Object(map)]),
+        },
+        _ => None,
+    }
+}
+
+fn read_export(path: &Path) -> Result<(Vec<LogRow>, Vec<String>), SourceError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| file_error(path, format!("cannot read: {e}")))?;
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    let shown = path.display();
+    let is_csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    if is_csv {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let headers = reader
+            .headers()
+            .map_err(|e| file_error(path, format!("no CSV header: {e}")))?
+            .clone();
+        for (index, record) in reader.records().enumerate() {
+            let line = index + 2;
+            match record {
+                Ok(record) => {
+                    let object: serde_json::Map<String, Value> = headers
+                        .iter()
+                        .zip(record.iter())
+                        .filter(|(_, v)| !v.is_empty())
+                        .map(|(k, v)| (k.to_owned(), Value::String(v.to_owned())))
+                        .collect();
+                    rows.push(LogRow::from_json(&object));
+                }
+                Err(_) => problems.push(format!("{shown}:{line}: not a CSV row; skipped")),
+            }
+        }
+        return Ok((rows, problems));
+    }
+    // One JSON document, or JSON Lines.
+    if let Ok(value) = serde_json::from_str::<Value>(&text) {
+        let items =
+            rows_of(value).ok_or_else(|| file_error(path, "not a list of audit-log rows"))?;
+        for (index, item) in items.into_iter().enumerate() {
+            match item {
+                Value::Object(object) => rows.push(LogRow::from_json(&object)),
+                _ => problems.push(format!(
+                    "{shown}: row {}: not an object; skipped",
+                    index + 1
+                )),
+            }
+        }
+        return Ok((rows, problems));
+    }
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Value>(line) {
+            Ok(Value::Object(object)) => rows.push(LogRow::from_json(&object)),
+            _ => problems.push(format!("{shown}:{}: not a JSON object; skipped", index + 1)),
+        }
+    }
+    if rows.is_empty() && !problems.is_empty() {
+        return Err(file_error(path, "neither JSON nor JSON Lines"));
+    }
+    Ok((rows, problems))
+}
+
+const PAGE: usize = 100;
+const MAX_PAGES: usize = 100_000;
+
+/// Every page of `/api/v2/eventLogs` (or v1), ordered by id. Credentials: `token` as a bearer
+/// token (Airflow 3), else the URL's `user:password@` as basic authentication (Airflow 2).
+fn read_api(url: &str, token: Option<&str>) -> Result<Vec<LogRow>, SourceError> {
+    use base64::Engine;
+    let shown = without_userinfo(url);
+    let api_error = |message: String| SourceError::Api {
+        url: shown.clone(),
+        message,
+    };
+    let (base, basic) = match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            match authority.rsplit_once('@') {
+                Some((userinfo, host)) => (
+                    format!("{scheme}://{host}{path}"),
+                    Some(
+                        base64::engine::general_purpose::STANDARD.encode(percent_decode(userinfo)),
+                    ),
+                ),
+                None => (url.to_owned(), None),
+            }
+        }
+        None => (url.to_owned(), None),
+    };
+    let agent = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(60)))
+            .build(),
+    );
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let mut rows = Vec::new();
+    for page in 0..MAX_PAGES {
+        let page_url = format!(
+            "{base}{separator}limit={PAGE}&offset={}&order_by=id",
+            page * PAGE
+        );
+        let mut request = agent.get(&page_url).header("Accept", "application/json");
+        if let Some(token) = token {
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        } else if let Some(basic) = &basic {
+            request = request.header("Authorization", &format!("Basic {basic}"));
+        }
+        let mut response = request
+            .call()
+            .map_err(|e| api_error(format!("cannot reach the API: {e}")))?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(256 * 1024 * 1024)
+            .read_to_string()
+            .map_err(|e| api_error(format!("cannot read the answer: {e}")))?;
+        match status {
+            200 => {}
+            401 | 403 => {
+                return Err(api_error(format!(
+                    "the API answered {status}: give a token (AIRSEAL_AIRFLOW_TOKEN) or user:password in the URL, of a user allowed to read the audit log"
+                )));
+            }
+            _ => return Err(api_error(format!("the API answered {status}"))),
+        }
+        let value: Value = serde_json::from_str(&body)
+            .map_err(|_| api_error("the answer is not JSON".to_owned()))?;
+        let items = match value.get("event_logs") {
+            Some(Value::Array(items)) => items.clone(),
+            _ => {
+                return Err(api_error(
+                    "the answer has no `event_logs` list: is this an eventLogs URL?".to_owned(),
+                ));
+            }
+        };
+        let count = items.len();
+        rows.extend(
+            items
+                .iter()
+                .filter_map(Value::as_object)
+                .map(LogRow::from_json),
+        );
+        // Airflow 2.7-2.8 count `total_entries` without filters: a short page is the end.
+        if count < PAGE {
+            break;
+        }
+    }
+    Ok(rows)
+}
+
+fn percent_decode(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%'
+            && let Some(hex) = text.get(index + 1..index + 3)
+            && let Ok(byte) = u8::from_str_radix(hex, 16)
+        {
+            out.push(byte);
+            index += 3;
+        } else {
+            out.push(bytes[index]);
+            index += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_are_told_apart() {
+        assert_eq!(
+            Source::parse("sqlite:////tmp/airflow.db").ok(),
+            Some(Source::Sqlite(PathBuf::from("/tmp/airflow.db")))
+        );
+        assert!(matches!(Source::parse("export.csv"), Ok(Source::Export(_))));
+        assert!(matches!(
+            Source::parse("https://airflow/api/v2/eventLogs"),
+            Ok(Source::Api(_))
+        ));
+        assert!(Source::parse("notes.txt").is_err());
+        assert_eq!(
+            Source::Api("https://admin:s3cret@airflow.example.com/api/v1/eventLogs".to_owned())
+                .display(),
+            "https://airflow.example.com/api/v1/eventLogs"
+        );
+    }
+}

@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""End-to-end test of `airseal watch airflow-log` against the audit log real Airflow writes.
+
+Run by scripts/airflow-log-roundtrip.sh once per Airflow release (2.10.5 and 3.3.2, from the
+pinned venvs), with that release's `airflow` on PATH:
+
+    python3 scripts/airflow-log-roundtrip.py --airseal BIN --airflow AIRFLOW --release 3.3.2
+
+1. `airflow db migrate` creates a SQLite metadata database in a temporary AIRFLOW_HOME; the CLI
+   then adds and deletes connections and sets variables, some with the secret in an argument
+   Airflow's masking misses in that release, some with it masked.
+2. airseal reads the `log` table (sqlite:///), a JSON export, a JSON Lines export, a CSV export
+   and a documented `/api/v2/eventLogs` API (a local server paging the same rows, 25 a page,
+   bearer token required) and must raise, for each:
+   AUD103 exactly for the rows that hold a secret in clear (checked against the row itself),
+   AUD101 for every change (no allowed user matches), none with the owner allowed, AUD102
+   with a working window that excludes now.
+3. No secret value appears in any output (canary); bad sources fail with exit 2 naming them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import http.server
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.parse
+
+CHECKS = {"count": 0}
+
+
+def check(condition, message):
+    CHECKS["count"] += 1
+    if not condition:
+        print(f"FAIL: {message}", file=sys.stderr)
+        sys.exit(1)
+
+
+# (argv after `airflow`, the secret, whether this release leaks it into `log.extra`).
+def commands(release: str):
+    major_minor = tuple(int(p) for p in release.split(".")[:2])
+    uri_masked = major_minor >= (2, 11)
+    return [
+        (["connections", "add", "uri_conn", "--conn-uri", "postgres://etl:Uri-Pw-7f3a9c@db:5432/dw"], "Uri-Pw-7f3a9c", not uri_masked),
+        (["connections", "add", "extra_conn", "--conn-type", "http", "--conn-host", "api", "--conn-extra", '{"token": "Extra-Tok-51b2e8"}'], "Extra-Tok-51b2e8", True),
+        (["connections", "add", "pw_conn", "--conn-type", "postgres", "--conn-host", "db", "--conn-password", "Masked-Pw-93c1d0"], "Masked-Pw-93c1d0", False),
+        (["variables", "set", "db_password", "Masked-Var-2a8f6e"], "Masked-Var-2a8f6e", False),
+        (["variables", "set", "api_token", "Order-Var-c40d71", "--description", "set before the description"], "Order-Var-c40d71", True),
+        (["connections", "delete", "pw_conn"], None, False),
+    ]
+
+
+def run(cmd, env, expect=(0,)):
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    check(result.returncode in expect, f"{' '.join(cmd[:4])}...: exit {result.returncode}\n{result.stdout[-1500:]}\n{result.stderr[-1500:]}")
+    return result
+
+
+class Api(http.server.BaseHTTPRequestHandler):
+    rows: list = []
+    token = ""
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def do_GET(self):
+        url = urllib.parse.urlparse(self.path)
+        if url.path != "/api/v2/eventLogs":
+            self.send_error(404)
+            return
+        if self.headers.get("Authorization") != f"Bearer {self.token}":
+            self.send_response(401)
+            self.end_headers()
+            return
+        query = urllib.parse.parse_qs(url.query)
+        limit = min(int(query.get("limit", ["50"])[0]), 25)  # the server caps, as maximum_page_limit does
+        offset = int(query.get("offset", ["0"])[0])
+        page = self.rows[offset:offset + limit]
+        body = json.dumps({"event_logs": page, "total_entries": len(self.rows)}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--airseal", required=True)
+    parser.add_argument("--airflow", required=True)
+    parser.add_argument("--release", required=True)
+    args = parser.parse_args()
+    home = tempfile.mkdtemp(prefix=f"airseal-afl-{args.release}-")
+    env = os.environ | {"AIRFLOW_HOME": home, "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+    run([args.airflow, "db", "migrate"], env)
+    cases = commands(args.release)
+    for argv, _, _ in cases:
+        run([args.airflow, *argv], env)
+    database = os.path.join(home, "airflow.db")
+    connection = sqlite3.connect(database)
+    columns = [c[1] for c in connection.execute("PRAGMA table_info(log)")]
+    rows = [dict(zip(columns, r)) for r in connection.execute("SELECT * FROM log ORDER BY id")]
+    changes = [r for r in rows if r["event"].startswith("cli_connections") or r["event"].startswith("cli_variables")]
+    check(len(changes) == len(cases), f"{args.release}: one log row per command: {[r['event'] for r in rows]}")
+    secrets = [s for _, s, _ in cases if s]
+    # Which rows hold their secret in clear, read from the rows themselves.
+    leaking = set()
+    for row, (_, secret, leaks) in zip(changes, cases):
+        if secret:
+            check((secret in (row["extra"] or "")) == leaks,
+                  f"{args.release}: Airflow's masking of {row['event']} is as documented (leak={leaks})")
+        if leaks:
+            leaking.add(row["id"])
+    # Exports as operators make them.
+    exports = {}
+    exports["json"] = os.path.join(home, "log.json")
+    with open(exports["json"], "w") as f:
+        json.dump(rows, f, default=str)
+    exports["jsonl"] = os.path.join(home, "log.jsonl")
+    with open(exports["jsonl"], "w") as f:
+        for row in rows:
+            f.write(json.dumps(row, default=str) + "\n")
+    exports["csv"] = os.path.join(home, "log.csv")
+    with open(exports["csv"], "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    # The documented API, paging the same rows under its own field names.
+    Api.rows = [{"event_log_id": r["id"], "when": str(r["dttm"]).replace(" ", "T"), "event": r["event"],
+                 "owner": r["owner"], "extra": r["extra"], "dag_id": None, "task_id": None} for r in rows]
+    Api.token = "test-token-8d1f"
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    api = f"http://127.0.0.1:{server.server_address[1]}/api/v2/eventLogs"
+    sources = [f"sqlite:///{database}", exports["json"], exports["jsonl"], exports["csv"], api]
+    outputs = []
+    api_env = env | {"AIRSEAL_AIRFLOW_TOKEN": Api.token}
+    for source in sources:
+        result = run([args.airseal, "watch", "airflow-log", source, "--user", "nobody", "--working-hours",
+                      "00:00-00:01", "--working-days", "sun", "-f", "json"], api_env, expect=(1,))
+        outputs += [result.stdout, result.stderr]
+        report = json.loads(result.stdout)
+        by_code = {}
+        for finding in report["findings"]:
+            by_code.setdefault(finding["code"], set()).add(int(finding["evidence"][0]["event_id"]))
+        ids = {r["id"] for r in changes}
+        check(by_code.get("AUD103", set()) == leaking, f"{args.release} {source}: AUD103 on exactly the leaking rows {leaking}: {by_code.get('AUD103')}")
+        check(by_code.get("AUD101", set()) == ids, f"{args.release} {source}: AUD101 on every change")
+        check(by_code.get("AUD102", set()) == ids, f"{args.release} {source}: AUD102 on every change")
+        allowed = run([args.airseal, "watch", "airflow-log", source, "--user", os.environ.get("USER", "root"), "--user", "root",
+                       "-f", "json"], api_env, expect=(0, 1))
+        outputs += [allowed.stdout, allowed.stderr]
+        check(all(f["code"] == "AUD103" for f in json.loads(allowed.stdout)["findings"]), f"{source}: the owner allowed, no AUD101")
+    for form in ("human", "jsonl", "sarif"):
+        result = run([args.airseal, "watch", "airflow-log", f"sqlite:///{database}", "-f", form], env, expect=(0, 1))
+        outputs += [result.stdout, result.stderr]
+    # The API without a token, a missing file, a file that is not a database.
+    result = run([args.airseal, "watch", "airflow-log", api], env, expect=(2,))
+    check("401" in result.stderr and "AIRSEAL_AIRFLOW_TOKEN" in result.stderr, result.stderr)
+    result = run([args.airseal, "watch", "airflow-log", os.path.join(home, "missing.db")], env, expect=(2,))
+    check("missing.db" in result.stderr, result.stderr)
+    with open(os.path.join(home, "garbage.db"), "w") as f:
+        f.write("not a database")
+    result = run([args.airseal, "watch", "airflow-log", os.path.join(home, "garbage.db")], env, expect=(2,))
+    check("garbage.db" in result.stderr, result.stderr)
+    server.shutdown()
+    for secret in secrets + [Api.token]:
+        check(not any(secret in o for o in outputs), f"{args.release}: a secret ({secret[:4]}...) is in airseal's output")
+    print(f"  Airflow {args.release}: {len(changes)} CLI changes; AUD103 on the {len(leaking)} rows Airflow left unmasked, "
+          f"AUD101/AUD102 on all, from SQLite, JSON, JSON Lines, CSV and the paged API; no secret in {len(outputs)} outputs")
+    print(f"airflow-log-roundtrip {args.release}: {CHECKS['count']} checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
