@@ -95,17 +95,32 @@ def main() -> int:
     parser.add_argument("--airseal", required=True)
     parser.add_argument("--airflow", required=True)
     parser.add_argument("--release", required=True)
+    parser.add_argument("--postgres", help="postgresql://USER:PASSWORD@HOST:PORT/DB: the metadata database instead of SQLite")
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix=f"airseal-afl-{args.release}-")
     env = os.environ | {"AIRFLOW_HOME": home, "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+    if args.postgres:
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = args.postgres.replace("postgresql://", "postgresql+psycopg2://", 1)
     run([args.airflow, "db", "migrate"], env)
     cases = commands(args.release)
     for argv, _, _ in cases:
         run([args.airflow, *argv], env)
-    database = os.path.join(home, "airflow.db")
-    connection = sqlite3.connect(database)
-    columns = [c[1] for c in connection.execute("PRAGMA table_info(log)")]
-    rows = [dict(zip(columns, r)) for r in connection.execute("SELECT * FROM log ORDER BY id")]
+    if args.postgres:
+        import psycopg2  # the 3.3.2 venv has it (scripts/locks/airflow-full-3.3.2.lock)
+        connection = psycopg2.connect(args.postgres)
+        cursor = connection.cursor()
+        cursor.execute("SELECT * FROM log ORDER BY id")
+        columns = [d[0] for d in cursor.description]
+        rows = [dict(zip(columns, r)) for r in cursor.fetchall()]
+        database_source = args.postgres
+        secret_urls = [args.postgres.split("@")[0].split(":")[-1]]
+    else:
+        database = os.path.join(home, "airflow.db")
+        connection = sqlite3.connect(database)
+        columns = [c[1] for c in connection.execute("PRAGMA table_info(log)")]
+        rows = [dict(zip(columns, r)) for r in connection.execute("SELECT * FROM log ORDER BY id")]
+        database_source = f"sqlite:///{database}"
+        secret_urls = []
     changes = [r for r in rows if r["event"].startswith("cli_connections") or r["event"].startswith("cli_variables")]
     check(len(changes) == len(cases), f"{args.release}: one log row per command: {[r['event'] for r in rows]}")
     secrets = [s for _, s, _ in cases if s]
@@ -138,7 +153,7 @@ def main() -> int:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Api)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     api = f"http://127.0.0.1:{server.server_address[1]}/api/v2/eventLogs"
-    sources = [f"sqlite:///{database}", exports["json"], exports["jsonl"], exports["csv"], api]
+    sources = [database_source, exports["json"], exports["jsonl"], exports["csv"], api]
     outputs = []
     api_env = env | {"AIRSEAL_AIRFLOW_TOKEN": Api.token}
     for source in sources:
@@ -158,7 +173,7 @@ def main() -> int:
         outputs += [allowed.stdout, allowed.stderr]
         check(all(f["code"] == "AUD103" for f in json.loads(allowed.stdout)["findings"]), f"{source}: the owner allowed, no AUD101")
     for form in ("human", "jsonl", "sarif"):
-        result = run([args.airseal, "watch", "airflow-log", f"sqlite:///{database}", "-f", form], env, expect=(0, 1))
+        result = run([args.airseal, "watch", "airflow-log", database_source, "-f", form], env, expect=(0, 1))
         outputs += [result.stdout, result.stderr]
     # The API without a token, a missing file, a file that is not a database.
     result = run([args.airseal, "watch", "airflow-log", api], env, expect=(2,))
@@ -170,10 +185,17 @@ def main() -> int:
     result = run([args.airseal, "watch", "airflow-log", os.path.join(home, "garbage.db")], env, expect=(2,))
     check("garbage.db" in result.stderr, result.stderr)
     server.shutdown()
-    for secret in secrets + [Api.token]:
+    if args.postgres:
+        # A wrong password: an error without it.
+        wrong = args.postgres.replace(f":{secret_urls[0]}@", ":Wrong-Pw-5e1c@", 1)
+        result = run([args.airseal, "watch", "airflow-log", wrong], env, expect=(2,))
+        outputs += [result.stdout, result.stderr]
+        check("cannot connect" in result.stderr and "Wrong-Pw-5e1c" not in result.stderr, result.stderr)
+    for secret in secrets + [Api.token] + secret_urls:
         check(not any(secret in o for o in outputs), f"{args.release}: a secret ({secret[:4]}...) is in airseal's output")
-    print(f"  Airflow {args.release}: {len(changes)} CLI changes; AUD103 on the {len(leaking)} rows Airflow left unmasked, "
-          f"AUD101/AUD102 on all, from SQLite, JSON, JSON Lines, CSV and the paged API; no secret in {len(outputs)} outputs")
+    where = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"  Airflow {args.release} ({where}): {len(changes)} CLI changes; AUD103 on the {len(leaking)} rows Airflow left unmasked, "
+          f"AUD101/AUD102 on all, from {where}, JSON, JSON Lines, CSV and the paged API; no secret in {len(outputs)} outputs")
     print(f"airflow-log-roundtrip {args.release}: {CHECKS['count']} checks passed")
     return 0
 

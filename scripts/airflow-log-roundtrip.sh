@@ -1,19 +1,34 @@
 #!/usr/bin/env bash
 # End-to-end test of `airseal watch airflow-log` against the audit log that real Airflow writes:
 # Airflow 2.10.5 and 3.3.2 from the pinned venvs (the same as scripts/connection-roundtrip.sh)
-# create a SQLite metadata database, run CLI commands whose secrets their masking does and does
-# not hide, and airseal must find exactly the unmasked ones, from the database, from exports
-# and from a paged API serving the same rows (scripts/airflow-log-roundtrip.py).
+# create their metadata database — SQLite, and for 3.3.2 also PostgreSQL from Debian's package
+# on 127.0.0.1 — run CLI commands whose secrets their masking does and does not hide, and
+# airseal must find exactly the unmasked ones, from the database, from exports and from a
+# paged API serving the same rows (scripts/airflow-log-roundtrip.py).
 #   bash scripts/airflow-log-roundtrip.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/venv.sh
+source scripts/lib/pg_cluster.sh
 cache="${AIRSEAL_CACHE:-$HOME/.cache/airseal}"
 
 cargo build --quiet -p airseal
+work="$(mktemp -d)"
+chmod 755 "$work"
+trap 'pg_cluster_stop "$work/pg"; rm -rf "$work"' EXIT
 for release in 2.10.5 3.3.2; do
   venv="$cache/venv-airflow-full-$release"
   ensure_venv "scripts/locks/airflow-full-$release.lock" "$venv" airflow-log-roundtrip
   timeout 900 "$venv/bin/python" scripts/airflow-log-roundtrip.py \
     --airseal target/debug/airseal --airflow "$venv/bin/airflow" --release "$release"
 done
+pg_cluster_start "$work/pg"
+"$cache/venv-airflow-full-3.3.2/bin/python" - "$PG_PORT" "$PG_ADMIN_PASSWORD" <<'PY'
+import sys, psycopg2
+c = psycopg2.connect(host="127.0.0.1", port=int(sys.argv[1]), user="admin", password=sys.argv[2], dbname="postgres")
+c.autocommit = True
+c.cursor().execute("CREATE DATABASE airflow3")
+PY
+timeout 900 "$cache/venv-airflow-full-3.3.2/bin/python" scripts/airflow-log-roundtrip.py \
+  --airseal target/debug/airseal --airflow "$cache/venv-airflow-full-3.3.2/bin/airflow" --release 3.3.2 \
+  --postgres "postgresql://admin:$PG_ADMIN_PASSWORD@127.0.0.1:$PG_PORT/airflow3"

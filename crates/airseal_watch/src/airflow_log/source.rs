@@ -13,8 +13,10 @@ pub enum SourceError {
     File { path: String, message: String },
     #[error("{url}: {message}")]
     Api { url: String, message: String },
+    #[error("{url}: {message}")]
+    Database { url: String, message: String },
     #[error(
-        "`{0}` is not a source airseal reads: give sqlite:///PATH, a .db/.sqlite file, a .json/.jsonl/.csv export, or an http(s) URL of /api/v2/eventLogs or /api/v1/eventLogs"
+        "`{0}` is not a source airseal reads: give sqlite:///PATH, a .db/.sqlite file, postgresql://USER:PASSWORD@HOST/DB, a .json/.jsonl/.csv export, or an http(s) URL of /api/v2/eventLogs or /api/v1/eventLogs"
     )]
     Unknown(String),
 }
@@ -23,6 +25,8 @@ pub enum SourceError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     Sqlite(PathBuf),
+    /// `postgresql://` (or SQLAlchemy's `postgresql+psycopg2://`), Airflow's `sql_alchemy_conn`.
+    Postgres(String),
     Export(PathBuf),
     Api(String),
 }
@@ -32,6 +36,11 @@ impl Source {
         if let Some(path) = text.strip_prefix("sqlite:///") {
             // SQLAlchemy: `sqlite:////abs/path` is absolute, `sqlite:///rel` relative.
             return Ok(Source::Sqlite(PathBuf::from(path)));
+        }
+        if let Some((scheme, rest)) = text.split_once("://")
+            && (scheme == "postgres" || scheme == "postgresql" || scheme.starts_with("postgresql+"))
+        {
+            return Ok(Source::Postgres(format!("postgresql://{rest}")));
         }
         if text.starts_with("http://") || text.starts_with("https://") {
             return Ok(Source::Api(text.to_owned()));
@@ -52,7 +61,7 @@ impl Source {
     pub fn display(&self) -> String {
         match self {
             Source::Sqlite(path) | Source::Export(path) => path.display().to_string(),
-            Source::Api(url) => without_userinfo(url),
+            Source::Api(url) | Source::Postgres(url) => without_userinfo(url),
         }
     }
 }
@@ -77,7 +86,63 @@ pub fn read(
         Source::Sqlite(path) => read_sqlite(path).map(|rows| (rows, Vec::new())),
         Source::Export(path) => read_export(path),
         Source::Api(url) => read_api(url, token).map(|rows| (rows, Vec::new())),
+        Source::Postgres(url) => read_postgres(url).map(|rows| (rows, Vec::new())),
     }
+}
+
+#[cfg(feature = "postgres")]
+fn read_postgres(url: &str) -> Result<Vec<LogRow>, SourceError> {
+    use std::str::FromStr;
+    let error = |message: String| SourceError::Database {
+        url: without_userinfo(url),
+        message,
+    };
+    // The driver's messages can quote the URL; only its kind is kept.
+    let mut config = postgres::Config::from_str(url).map_err(|_| {
+        error("not a PostgreSQL URL (postgresql://USER:PASSWORD@HOST:PORT/DATABASE)".to_owned())
+    })?;
+    config
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .application_name("airseal-watch");
+    let mut client = config.connect(postgres::NoTls).map_err(|e| {
+        error(format!(
+            "cannot connect (no TLS: use a trusted network, an SSH tunnel, or an export): {}",
+            e.as_db_error().map_or_else(
+                || "the server is unreachable or refused the login".to_owned(),
+                |d| d.message().to_owned()
+            )
+        ))
+    })?;
+    let rows = client
+        .query(
+            "SELECT id::bigint, dttm::text, event, owner, extra FROM log ORDER BY id",
+            &[],
+        )
+        .map_err(|e| {
+            error(format!(
+                "no Airflow `log` table readable: {}",
+                e.as_db_error()
+                    .map_or_else(|| e.to_string(), |d| d.message().to_owned())
+            ))
+        })?;
+    Ok(rows
+        .iter()
+        .map(|row| LogRow {
+            id: row.get::<_, Option<i64>>(0),
+            dttm: row.get::<_, Option<String>>(1).unwrap_or_default(),
+            event: row.get::<_, Option<String>>(2).unwrap_or_default(),
+            owner: row.get::<_, Option<String>>(3),
+            extra: row.get::<_, Option<String>>(4),
+        })
+        .collect())
+}
+
+#[cfg(not(feature = "postgres"))]
+fn read_postgres(url: &str) -> Result<Vec<LogRow>, SourceError> {
+    Err(SourceError::Database {
+        url: without_userinfo(url),
+        message: "this airseal is built without the `postgres` feature".to_owned(),
+    })
 }
 
 fn file_error(path: &Path, message: impl Into<String>) -> SourceError {
@@ -314,6 +379,16 @@ mod tests {
             Ok(Source::Api(_))
         ));
         assert!(Source::parse("notes.txt").is_err());
+        assert_eq!(
+            Source::parse("postgresql+psycopg2://airflow:pw@db:5432/airflow").ok(),
+            Some(Source::Postgres(
+                "postgresql://airflow:pw@db:5432/airflow".to_owned()
+            ))
+        );
+        assert_eq!(
+            Source::Postgres("postgresql://airflow:pw@db:5432/airflow".to_owned()).display(),
+            "postgresql://db:5432/airflow"
+        );
         assert_eq!(
             Source::Api("https://admin:s3cret@airflow.example.com/api/v1/eventLogs".to_owned())
                 .display(),
