@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/venv.sh
+source scripts/lib/pg_cluster.sh
 cache="${AIRSEAL_CACHE:-$HOME/.cache/airseal}"
 
 apt_install() {
@@ -19,11 +20,6 @@ apt_install() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
 }
-pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
-if [[ -z "$pg_bin" || ! -x "$pg_bin/initdb" ]]; then
-  apt_install postgresql
-  pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
-fi
 command -v mariadbd >/dev/null && command -v mariadb-install-db >/dev/null || apt_install mariadb-server mariadb-client
 
 # The crash tests need the fault hook; the binary with it is copied away and the normal
@@ -44,39 +40,16 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   if [[ -f "$work/my/pid" ]]; then kill "$(cat "$work/my/pid")" 2>/dev/null || true; fi
-  if [[ -f "$work/pg/data/postmaster.pid" ]]; then
-    as_pg "$pg_bin/pg_ctl" -D "$work/pg/data" -m immediate stop >/dev/null 2>&1 || true
-  fi
+  pg_cluster_stop "$work/pg"
   wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-# PostgreSQL refuses to run as root: as root, the cluster belongs to the `postgres` user the
-# Debian package creates (or `nobody`).
-as_pg() {
-  if [ "$(id -u)" -eq 0 ]; then
-    local user=postgres
-    id postgres >/dev/null 2>&1 || user=nobody
-    setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups -- "$@"
-  else
-    "$@"
-  fi
-}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-pg_port="$(free_port)"
-admin_password="admin-$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
-mkdir -p "$work/pg"
-printf '%s\n' "$admin_password" >"$work/pg/pwfile"
-if [ "$(id -u)" -eq 0 ]; then
-  owner=postgres; id postgres >/dev/null 2>&1 || owner=nobody
-  chown -R "$owner" "$work/pg"
-fi
-as_pg "$pg_bin/initdb" -D "$work/pg/data" -U admin --pwfile="$work/pg/pwfile" -A scram-sha-256 >"$work/pg/initdb.log" 2>&1 \
-  || { cat "$work/pg/initdb.log"; exit 2; }
-as_pg timeout 60 "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/server.log" -w -t 30 \
-  -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $work/pg -c max_connections=200" start >/dev/null \
-  || { cat "$work/pg/server.log"; exit 2; }
+pg_cluster_start "$work/pg" "-c max_connections=200" || exit 2
+pg_port="$PG_PORT"
+admin_password="$PG_ADMIN_PASSWORD"
 
 # MariaDB: a data directory of this run, TCP on 127.0.0.1 and a socket for the test's root login
 # (root has no password and is reachable only through the socket, mode 0700 directory).

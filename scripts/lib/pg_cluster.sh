@@ -1,7 +1,7 @@
 # A PostgreSQL cluster from Debian's package, in a directory of the calling script's, on
-# 127.0.0.1 with SCRAM passwords (the setup of scripts/rotation-roundtrip.sh, for other tests).
+# 127.0.0.1 with SCRAM passwords (scripts/rotation-roundtrip.sh, scripts/airflow-log-roundtrip.sh).
 #   source scripts/lib/pg_cluster.sh
-#   pg_cluster_start DIR    # sets PG_BIN, PG_PORT, PG_ADMIN_PASSWORD; user `admin`
+#   pg_cluster_start DIR [SERVER_OPTIONS]   # sets PG_BIN, PG_PORT, PG_ADMIN_PASSWORD; user `admin`
 #   pg_cluster_stop DIR
 # As root the cluster belongs to the `postgres` user the package creates (or `nobody`):
 # PostgreSQL refuses to run as root.
@@ -17,7 +17,7 @@ pg_as_owner() {
 }
 
 pg_cluster_start() {
-  local dir="$1"
+  local dir="$1" options="${2:-}"
   PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
   if [[ -z "$PG_BIN" || ! -x "$PG_BIN/initdb" ]]; then
     local sudo=""
@@ -39,7 +39,7 @@ pg_cluster_start() {
   pg_as_owner "$PG_BIN/initdb" -D "$dir/data" -U admin --pwfile="$dir/pwfile" -A scram-sha-256 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log"; return 2; }
   pg_as_owner timeout 60 "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir" start >/dev/null \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir $options" start >/dev/null \
     || { cat "$dir/server.log"; return 2; }
   export PG_BIN PG_PORT PG_ADMIN_PASSWORD
 }
