@@ -701,7 +701,12 @@ mod tests {
             variables_file: Some(path.clone()),
             connection_form: ConnectionForm::Json,
         };
-        for (id, value) in [("token", "line\u{2028}break"), ("a=b", "x"), ("empty", "")] {
+        // Values long enough not to occur by chance in the message's temporary path.
+        for (id, value) in [
+            ("token", "line\u{2028}break"),
+            ("a=b", "value-of-a-b"),
+            ("empty", ""),
+        ] {
             let error = store.write(
                 SecretKind::Variable,
                 id,
