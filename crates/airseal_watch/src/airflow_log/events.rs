@@ -127,28 +127,9 @@ pub fn change_of(event: &str) -> Option<Change> {
     }
 }
 
-/// Airflow's default sensitive field names (`DEFAULT_SENSITIVE_FIELDS` of the secrets
-/// masker): a key containing one of them has its value masked.
-pub const SENSITIVE_NAMES: &[&str] = &[
-    "access_token",
-    "api_key",
-    "apikey",
-    "authorization",
-    "passphrase",
-    "passwd",
-    "password",
-    "private_key",
-    "secret",
-    "token",
-    "keyfile_dict",
-    "service_account",
-];
-
-/// Whether Airflow's masker would hide a value under `key`.
-pub fn is_sensitive_name(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    SENSITIVE_NAMES.iter().any(|name| key.contains(name))
-}
+/// Whether Airflow's masker would hide a value under `key`: the scanner's table of the
+/// masker's field names, a substring test as Airflow's.
+pub use airseal_python::masker_hides as is_sensitive_name;
 
 /// A value Airflow masked (`***`, `********`), or no value at all.
 pub fn is_masked(value: &str) -> bool {
