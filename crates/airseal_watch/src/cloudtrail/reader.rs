@@ -131,21 +131,24 @@ pub fn read_file(path: &Path, options: &ReadOptions, sink: &mut dyn RecordSink) 
             return report;
         }
     };
-    let reopen = || File::open(path);
-    let opened = match reopen() {
-        Ok(file) => file,
+    // The file from its start, inflated when it is gzip.
+    let open = || -> std::io::Result<Box<dyn Read>> {
+        let file = File::open(path)?;
+        Ok(if gzip {
+            Box::new(MultiGzDecoder::new(BufReader::with_capacity(
+                256 * 1024,
+                file,
+            )))
+        } else {
+            Box::new(file)
+        })
+    };
+    let source = match open() {
+        Ok(source) => source,
         Err(error) => {
             report.problem(limit, None, format!("cannot open: {error}"));
             return report;
         }
-    };
-    let source: Box<dyn Read> = if gzip {
-        Box::new(MultiGzDecoder::new(BufReader::with_capacity(
-            256 * 1024,
-            opened,
-        )))
-    } else {
-        Box::new(opened)
     };
     // Read up to the in-memory limit; more than that is streamed from the start again.
     let mut buffer = Vec::with_capacity(if gzip {
@@ -173,20 +176,12 @@ pub fn read_file(path: &Path, options: &ReadOptions, sink: &mut dyn RecordSink) 
     if buffer.len() as u64 > options.max_in_memory {
         drop(buffer);
         report.streamed = true;
-        let opened = match reopen() {
-            Ok(file) => file,
+        let source = match open() {
+            Ok(source) => source,
             Err(error) => {
                 report.problem(limit, None, format!("cannot open: {error}"));
                 return report;
             }
-        };
-        let source: Box<dyn Read> = if gzip {
-            Box::new(MultiGzDecoder::new(BufReader::with_capacity(
-                256 * 1024,
-                opened,
-            )))
-        } else {
-            Box::new(opened)
         };
         let mut counting = CountingReader {
             inner: source,
