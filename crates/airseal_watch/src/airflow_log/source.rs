@@ -53,7 +53,7 @@ impl Source {
         match extension.as_str() {
             "db" | "sqlite" | "sqlite3" => Ok(Source::Sqlite(path.to_owned())),
             "json" | "jsonl" | "ndjson" | "csv" => Ok(Source::Export(path.to_owned())),
-            _ => Err(SourceError::Unknown(text.to_owned())),
+            _ => Err(SourceError::Unknown(without_userinfo(text))),
         }
     }
 
@@ -379,6 +379,15 @@ mod tests {
             Ok(Source::Api(_))
         ));
         assert!(Source::parse("notes.txt").is_err());
+        // An unknown scheme is refused without echoing its credentials.
+        let refused = Source::parse("mysql://airflow:Pw-9f2e@db/airflow")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            refused.contains("mysql://db/airflow") && !refused.contains("Pw-9f2e"),
+            "{refused}"
+        );
         assert_eq!(
             Source::parse("postgresql+psycopg2://airflow:pw@db:5432/airflow").ok(),
             Some(Source::Postgres(
