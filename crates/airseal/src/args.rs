@@ -85,14 +85,8 @@ pub struct WatchAirflowLogArgs {
     /// upwards).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    #[arg(long, short = 'f', value_enum, default_value = "human")]
-    pub format: WatchFormat,
-    /// Write the report here instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Exit 1 when a finding is at or above this severity (`none`: never).
-    #[arg(long, default_value = "low", value_name = "SEVERITY")]
-    pub fail_on: String,
+    #[command(flatten)]
+    pub report: WatchReportArgs,
 }
 
 /// The scope of `airseal watch`: what belongs to Airflow.
@@ -130,6 +124,19 @@ pub struct WatchExportSigmaArgs {
     pub scope: WatchScopeArgs,
 }
 
+/// How `airseal watch` reports: format, destination, exit code.
+#[derive(Debug, Args)]
+pub struct WatchReportArgs {
+    #[arg(long, short = 'f', value_enum, default_value = "human")]
+    pub format: WatchFormat,
+    /// Write the report here instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity (`none`: never).
+    #[arg(long, default_value = "low", value_name = "SEVERITY")]
+    pub fail_on: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum WatchFormat {
     Human,
@@ -146,14 +153,8 @@ pub struct WatchCloudtrailArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub scope: WatchScopeArgs,
-    #[arg(long, short = 'f', value_enum, default_value = "human")]
-    pub format: WatchFormat,
-    /// Write the report here instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Exit 1 when a finding is at or above this severity (`none`: never).
-    #[arg(long, default_value = "low", value_name = "SEVERITY")]
-    pub fail_on: String,
+    #[command(flatten)]
+    pub report: WatchReportArgs,
     /// Keep watching the directories for new files, printing findings as they come
     /// (JSON Lines or human).
     #[arg(long)]

@@ -158,7 +158,7 @@ fn resolve_scope(args: &WatchScopeArgs) -> anyhow::Result<(Scope, Vec<String>)> 
 }
 
 fn cloudtrail(args: &WatchCloudtrailArgs) -> anyhow::Result<ExitStatus> {
-    let threshold = fail_on(&args.fail_on)?;
+    let threshold = fail_on(&args.report.fail_on)?;
     let (scope, notes) = resolve_scope(&args.scope)?;
     let options = WatchOptions {
         read: ReadOptions {
@@ -193,7 +193,7 @@ fn cloudtrail(args: &WatchCloudtrailArgs) -> anyhow::Result<ExitStatus> {
         stats: &batch.stats,
         notes: &notes,
     };
-    write_report(&report, args.format, args.output.as_deref())?;
+    write_report(&report, args.report.format, args.report.output.as_deref())?;
     Ok(exit_status(&batch.alerts, threshold))
 }
 
@@ -237,7 +237,7 @@ fn follow(
     notes: &[String],
 ) -> anyhow::Result<ExitStatus> {
     anyhow::ensure!(
-        matches!(args.format, WatchFormat::Human | WatchFormat::Jsonl),
+        matches!(args.report.format, WatchFormat::Human | WatchFormat::Jsonl),
         "--follow prints findings as they come: use --format human or jsonl"
     );
     for note in notes {
@@ -247,7 +247,7 @@ fn follow(
     let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut reported: HashSet<String> = HashSet::new();
     let mut all: Vec<Alert> = Vec::new();
-    let mut out = open_output(args.output.as_deref())?;
+    let mut out = open_output(args.report.output.as_deref())?;
     loop {
         let (files, warnings) = collect_files(&args.paths);
         let new: Vec<PathBuf> = files.into_iter().filter(|f| !seen.contains(f)).collect();
@@ -267,7 +267,7 @@ fn follow(
                 if !reported.insert(fingerprint(&alert).as_str().to_owned()) {
                     continue;
                 }
-                match args.format {
+                match args.report.format {
                     WatchFormat::Jsonl => {
                         serde_json::to_writer(&mut out, &alert_json(&alert))?;
                         writeln!(out)?;
@@ -327,7 +327,7 @@ fn export_sigma(args: &WatchExportSigmaArgs) -> anyhow::Result<ExitStatus> {
 
 fn airflow_log(args: &WatchAirflowLogArgs) -> anyhow::Result<ExitStatus> {
     use airseal_watch::airflow_log::{LogPolicy, check, source};
-    let threshold = fail_on(&args.fail_on)?;
+    let threshold = fail_on(&args.report.fail_on)?;
     let settings = load_config(args.policy.as_deref(), Path::new("."))?.watch;
     let users = if args.users.is_empty() {
         settings.airflow_users.clone()
@@ -380,6 +380,6 @@ fn airflow_log(args: &WatchAirflowLogArgs) -> anyhow::Result<ExitStatus> {
         stats: &stats,
         notes: &notes,
     };
-    write_report(&report, args.format, args.output.as_deref())?;
+    write_report(&report, args.report.format, args.report.output.as_deref())?;
     Ok(exit_status(&alerts, threshold))
 }
