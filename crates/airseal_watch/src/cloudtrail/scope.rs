@@ -246,9 +246,16 @@ impl Scope {
 
     /// Whether a KMS key reference (`keyId` or a resource ARN) is one of Airflow's keys.
     pub fn covers_key(&self, key: &str) -> bool {
+        // `a` is `b`, or its last `/`-separated part(s): a key id against its ARN. Runs for every
+        // KMS record, so no string is built.
+        let tail_of = |long: &str, short: &str| {
+            long.len() > short.len()
+                && long.ends_with(short)
+                && long.as_bytes()[long.len() - short.len() - 1] == b'/'
+        };
         self.kms_keys
             .iter()
-            .any(|k| key == k || key.ends_with(&format!("/{k}")) || k.ends_with(&format!("/{key}")))
+            .any(|k| key == k || tail_of(key, k) || tail_of(k, key))
     }
 
     pub fn user_agent_patterns(&self) -> &[String] {
@@ -306,6 +313,23 @@ mod tests {
             "arn:aws:sts::123456789012:assumed-role/airflow-worker-2/x"
         )));
         assert!(!set.contains(&principal("arn:aws:iam::123456789012:user/alice")));
+    }
+
+    #[test]
+    fn keys_match_by_id_arn_or_alias() {
+        let scope = Scope::new(ScopeSpec {
+            kms_keys: vec![
+                "arn:aws:kms:eu-west-1:1:key/abcd".to_owned(),
+                "alias/airflow".to_owned(),
+            ],
+            ..ScopeSpec::default()
+        })
+        .unwrap_or_else(|_| unreachable!());
+        assert!(scope.covers_key("abcd"));
+        assert!(scope.covers_key("arn:aws:kms:eu-west-1:1:key/abcd"));
+        assert!(scope.covers_key("alias/airflow"));
+        assert!(!scope.covers_key("bcd"));
+        assert!(!scope.covers_key("arn:aws:kms:eu-west-1:1:key/xabcd"));
     }
 
     #[test]
