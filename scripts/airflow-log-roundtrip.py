@@ -6,10 +6,11 @@ pinned venvs), with that release's `airflow` on PATH:
 
     python3 scripts/airflow-log-roundtrip.py --airseal BIN --airflow AIRFLOW --release 3.3.2
 
-1. `airflow db migrate` creates a SQLite metadata database in a temporary AIRFLOW_HOME; the CLI
+1. `airflow db migrate` creates a SQLite metadata database in a temporary AIRFLOW_HOME (or, with
+   `--database URL`, uses a PostgreSQL or MySQL/MariaDB database); the CLI
    then adds and deletes connections and sets variables, some with the secret in an argument
    Airflow's masking misses in that release, some with it masked.
-2. airseal reads the `log` table (sqlite:///), a JSON export, a JSON Lines export, a CSV export
+2. airseal reads the `log` table (sqlite:///, postgresql://, mysql://), a JSON export, a JSON Lines export, a CSV export
    and a documented `/api/v2/eventLogs` API (a local server paging the same rows, 25 a page,
    bearer token required) and must raise, for each:
    AUD103 exactly for the rows that hold a secret in clear (checked against the row itself),
@@ -95,25 +96,40 @@ def main() -> int:
     parser.add_argument("--airseal", required=True)
     parser.add_argument("--airflow", required=True)
     parser.add_argument("--release", required=True)
-    parser.add_argument("--postgres", help="postgresql://USER:PASSWORD@HOST:PORT/DB: the metadata database instead of SQLite")
+    parser.add_argument("--database", help="postgresql:// or mysql://USER:PASSWORD@HOST:PORT/DB: the metadata "
+                        "database instead of SQLite")
     args = parser.parse_args()
+    engine = (args.database or "sqlite").split(":", 1)[0]
     home = tempfile.mkdtemp(prefix=f"airseal-afl-{args.release}-")
     env = os.environ | {"AIRFLOW_HOME": home, "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
-    if args.postgres:
-        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = args.postgres.replace("postgresql://", "postgresql+psycopg2://", 1)
+    if engine == "postgresql":
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = args.database.replace("postgresql://", "postgresql+psycopg2://", 1)
+    elif engine == "mysql":
+        # PyMySQL, the pure-Python driver Airflow 2 accepts (Airflow 3 insists on mysqlclient).
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = args.database.replace("mysql://", "mysql+pymysql://", 1)
     run([args.airflow, "db", "migrate"], env)
     cases = commands(args.release)
     for argv, _, _ in cases:
         run([args.airflow, *argv], env)
-    if args.postgres:
-        import psycopg2  # the 3.3.2 venv has it (scripts/locks/airflow-full-3.3.2.lock)
-        connection = psycopg2.connect(args.postgres)
-        cursor = connection.cursor()
+    if engine in ("postgresql", "mysql"):
+        if engine == "postgresql":
+            import psycopg2  # the 3.3.2 venv has it (scripts/locks/airflow-full-3.3.2.lock)
+            connection = psycopg2.connect(args.database)
+            cursor = connection.cursor()
+        else:
+            import pymysql  # the 2.10.5 venv has it (scripts/locks/airflow-full-2.10.5.lock)
+            from urllib.parse import urlsplit
+            url = urlsplit(args.database)
+            connection = pymysql.connect(host=url.hostname, port=url.port, user=url.username,
+                                         password=url.password, database=url.path.lstrip("/"))
+            cursor = connection.cursor()
+            # As Airflow reads its TIMESTAMP columns (utils/orm_event_handlers.py): in UTC.
+            cursor.execute("SET time_zone = '+00:00'")
         cursor.execute("SELECT * FROM log ORDER BY id")
         columns = [d[0] for d in cursor.description]
         rows = [dict(zip(columns, r)) for r in cursor.fetchall()]
-        database_source = args.postgres
-        secret_urls = [args.postgres.split("@")[0].split(":")[-1]]
+        database_source = args.database
+        secret_urls = [args.database.split("@")[0].split(":")[-1]]
     else:
         database = os.path.join(home, "airflow.db")
         connection = sqlite3.connect(database)
@@ -172,6 +188,16 @@ def main() -> int:
                        "-f", "json"], api_env, expect=(0, 1))
         outputs += [allowed.stdout, allowed.stderr]
         check(all(f["code"] == "AUD103" for f in json.loads(allowed.stdout)["findings"]), f"{source}: the owner allowed, no AUD101")
+    if engine == "mysql":
+        # The server runs in another time zone (scripts/airflow-log-roundtrip.sh): airseal must
+        # read the times Airflow wrote, in UTC, as Airflow reads them.
+        result = run([args.airseal, "watch", "airflow-log", database_source, "--user", "nobody", "-f", "json"],
+                     env, expect=(1,))
+        outputs += [result.stdout, result.stderr]
+        written = {str(r["id"]): str(r["dttm"]) for r in rows}
+        times = {e["event_id"]: e["event_time"] for f in json.loads(result.stdout)["findings"] for e in f["evidence"]}
+        check(times and all(written[i] == t for i, t in times.items()),
+              f"{args.release}: MySQL times read in UTC as Airflow wrote them: {times} vs {written}")
     for form in ("human", "jsonl", "sarif"):
         result = run([args.airseal, "watch", "airflow-log", database_source, "-f", form], env, expect=(0, 1))
         outputs += [result.stdout, result.stderr]
@@ -185,15 +211,15 @@ def main() -> int:
     result = run([args.airseal, "watch", "airflow-log", os.path.join(home, "garbage.db")], env, expect=(2,))
     check("garbage.db" in result.stderr, result.stderr)
     server.shutdown()
-    if args.postgres:
+    if args.database:
         # A wrong password: an error without it.
-        wrong = args.postgres.replace(f":{secret_urls[0]}@", ":Wrong-Pw-5e1c@", 1)
+        wrong = args.database.replace(f":{secret_urls[0]}@", ":Wrong-Pw-5e1c@", 1)
         result = run([args.airseal, "watch", "airflow-log", wrong], env, expect=(2,))
         outputs += [result.stdout, result.stderr]
         check("cannot connect" in result.stderr and "Wrong-Pw-5e1c" not in result.stderr, result.stderr)
     for secret in secrets + [Api.token] + secret_urls:
         check(not any(secret in o for o in outputs), f"{args.release}: a secret ({secret[:4]}...) is in airseal's output")
-    where = "PostgreSQL" if args.postgres else "SQLite"
+    where = {"postgresql": "PostgreSQL", "mysql": "MariaDB", "sqlite": "SQLite"}[engine]
     print(f"  Airflow {args.release} ({where}): {len(changes)} CLI changes; AUD103 on the {len(leaking)} rows Airflow left unmasked, "
           f"AUD101/AUD102 on all, from {where}, JSON, JSON Lines, CSV and the paged API; no secret in {len(outputs)} outputs")
     print(f"airflow-log-roundtrip {args.release}: {CHECKS['count']} checks passed")

@@ -12,15 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/venv.sh
 source scripts/lib/pg_cluster.sh
+source scripts/lib/mariadb_server.sh
 cache="${AIRSEAL_CACHE:-$HOME/.cache/airseal}"
-
-apt_install() {
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
-}
-command -v mariadbd >/dev/null && command -v mariadb-install-db >/dev/null || apt_install mariadb-server mariadb-client
 
 # The crash tests need the fault hook; the binary with it is copied away and the normal
 # build restored, so target/debug/airseal never carries the hook.
@@ -39,7 +32,7 @@ ensure_venv scripts/locks/airflow-full-3.3.2.lock "$airflow_venv" rotation-round
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  if [[ -f "$work/my/pid" ]]; then kill "$(cat "$work/my/pid")" 2>/dev/null || true; fi
+  mariadb_server_stop "$work/my"
   pg_cluster_stop "$work/pg"
   wait 2>/dev/null || true
   rm -rf "$work"
@@ -51,22 +44,9 @@ pg_cluster_start "$work/pg" "-c max_connections=200" || exit 2
 pg_port="$PG_PORT"
 admin_password="$PG_ADMIN_PASSWORD"
 
-# MariaDB: a data directory of this run, TCP on 127.0.0.1 and a socket for the test's root login
-# (root has no password and is reachable only through the socket, mode 0700 directory).
-my_port="$(free_port)"
-mkdir -p "$work/my"
-my_user=mysql; id mysql >/dev/null 2>&1 || my_user="$(id -un)"
-[ "$(id -u)" -eq 0 ] && chown "$my_user" "$work/my"
-mariadb-install-db --no-defaults --datadir="$work/my/data" --user="$my_user" --auth-root-authentication-method=normal \
-  --skip-test-db >"$work/my/install.log" 2>&1 || { cat "$work/my/install.log"; exit 2; }
-mariadbd --no-defaults --datadir="$work/my/data" --user="$my_user" --bind-address=127.0.0.1 --port="$my_port" \
-  --socket="$work/my/sock" --pid-file="$work/my/pid" --log-error="$work/my/error.log" --skip-name-resolve &
-pids+=($!)
-for _ in $(seq 1 150); do
-  mariadb --no-defaults -S "$work/my/sock" -uroot -e 'SELECT 1' >/dev/null 2>&1 && break
-  sleep 0.2
-done
-mariadb --no-defaults -S "$work/my/sock" -uroot -e 'SELECT 1' >/dev/null || { cat "$work/my/error.log"; exit 2; }
+# MariaDB: a data directory of this run, TCP on 127.0.0.1 and a socket for the test's root login.
+mariadb_server_start "$work/my" || exit 2
+my_port="$MY_PORT"
 
 moto_port="$(free_port)"
 # moto with its UpdateSecretVersionStage default-version bug fixed (see scripts/lib/moto_server.py).

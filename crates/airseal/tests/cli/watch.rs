@@ -604,3 +604,56 @@ fn follow_reads_new_files_as_they_arrive() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// Database sources of `watch airflow-log` that cannot be read end the run with exit 2, naming
+/// the source without its password: an unknown scheme, TLS asked for (this client has none:
+/// refused, never downgraded), a server that is not there. Reading real databases is
+/// scripts/airflow-log-roundtrip.sh's (Airflow writing into SQLite, PostgreSQL and MariaDB).
+#[test]
+fn airflow_log_database_sources_that_cannot_be_read() {
+    let password = format!("Pw{}7q", random_string(ALNUM, 20));
+    let cases = [
+        (
+            format!("oracle://airflow:{password}@db/airflow"),
+            "oracle://db/airflow",
+            "is not a source",
+        ),
+        (
+            format!("postgresql://airflow:{password}@127.0.0.1:1/airflow?sslmode=require"),
+            "postgresql://127.0.0.1:1/airflow",
+            "asks for TLS",
+        ),
+        (
+            format!("mysql+pymysql://airflow:{password}@127.0.0.1:1/airflow?ssl_ca=/ca.pem"),
+            "mysql://127.0.0.1:1/airflow",
+            "asks for TLS",
+        ),
+        (
+            format!("mysql://airflow:{password}@127.0.0.1:1/airflow"),
+            "mysql://127.0.0.1:1/airflow",
+            "cannot connect",
+        ),
+        (
+            format!("mariadb://airflow:{password}@127.0.0.1:notaport/airflow"),
+            "mysql://127.0.0.1:notaport/airflow",
+            "not a MySQL URL",
+        ),
+    ];
+    for (source, shown, reason) in cases {
+        let output = airseal()
+            .args(["watch", "airflow-log", &source])
+            .output()
+            .unwrap();
+        let errors = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{shown}: {errors}");
+        assert!(
+            errors.contains(shown) && errors.contains(reason),
+            "{shown}: {errors}"
+        );
+        assert!(
+            !errors.contains(&password),
+            "{shown}: the password is in the error"
+        );
+        assert!(!stdout(&output).contains(&password));
+    }
+}

@@ -1,5 +1,6 @@
-//! Where the `log` rows come from: the metadata database (SQLite), an export file (JSON, JSON
-//! Lines, CSV), or Airflow's REST API (`/api/v2/eventLogs`, `/api/v1/eventLogs`).
+//! Where the `log` rows come from: the metadata database (SQLite, PostgreSQL, MySQL/MariaDB),
+//! an export file (JSON, JSON Lines, CSV), or Airflow's REST API (`/api/v2/eventLogs`,
+//! `/api/v1/eventLogs`).
 
 use std::path::{Path, PathBuf};
 
@@ -16,7 +17,7 @@ pub enum SourceError {
     #[error("{url}: {message}")]
     Database { url: String, message: String },
     #[error(
-        "`{0}` is not a source airseal reads: give sqlite:///PATH, a .db/.sqlite file, postgresql://USER:PASSWORD@HOST/DB, a .json/.jsonl/.csv export, or an http(s) URL of /api/v2/eventLogs or /api/v1/eventLogs"
+        "`{0}` is not a source airseal reads: give sqlite:///PATH, a .db/.sqlite file, postgresql://USER:PASSWORD@HOST/DB, mysql://USER:PASSWORD@HOST/DB, a .json/.jsonl/.csv export, or an http(s) URL of /api/v2/eventLogs or /api/v1/eventLogs"
     )]
     Unknown(String),
 }
@@ -27,6 +28,8 @@ pub enum Source {
     Sqlite(PathBuf),
     /// `postgresql://` (or SQLAlchemy's `postgresql+psycopg2://`), Airflow's `sql_alchemy_conn`.
     Postgres(String),
+    /// `mysql://` (or SQLAlchemy's `mysql+pymysql://`, `mysql+mysqldb://` ..., `mariadb://`).
+    MySql(String),
     Export(PathBuf),
     Api(String),
 }
@@ -41,6 +44,13 @@ impl Source {
             && (scheme == "postgres" || scheme == "postgresql" || scheme.starts_with("postgresql+"))
         {
             return Ok(Source::Postgres(format!("postgresql://{rest}")));
+        }
+        if let Some((scheme, rest)) = text.split_once("://")
+            && ["mysql", "mariadb"]
+                .iter()
+                .any(|s| scheme == *s || scheme.starts_with(&format!("{s}+")))
+        {
+            return Ok(Source::MySql(format!("mysql://{rest}")));
         }
         if text.starts_with("http://") || text.starts_with("https://") {
             return Ok(Source::Api(text.to_owned()));
@@ -61,7 +71,7 @@ impl Source {
     pub fn display(&self) -> String {
         match self {
             Source::Sqlite(path) | Source::Export(path) => path.display().to_string(),
-            Source::Api(url) | Source::Postgres(url) => without_userinfo(url),
+            Source::Api(url) | Source::Postgres(url) | Source::MySql(url) => without_userinfo(url),
         }
     }
 }
@@ -87,6 +97,7 @@ pub fn read(
         Source::Export(path) => read_export(path),
         Source::Api(url) => read_api(url, token).map(|rows| (rows, Vec::new())),
         Source::Postgres(url) => read_postgres(url).map(|rows| (rows, Vec::new())),
+        Source::MySql(url) => read_mysql(url).map(|rows| (rows, Vec::new())),
     }
 }
 
@@ -101,6 +112,11 @@ fn read_postgres(url: &str) -> Result<Vec<LogRow>, SourceError> {
     let mut config = postgres::Config::from_str(url).map_err(|_| {
         error("not a PostgreSQL URL (postgresql://USER:PASSWORD@HOST:PORT/DATABASE)".to_owned())
     })?;
+    if matches!(config.get_ssl_mode(), postgres::config::SslMode::Require) {
+        return Err(error(
+            "`sslmode=require` asks for TLS, which this client does not have: use a trusted network, an SSH tunnel, or an export".to_owned(),
+        ));
+    }
     config
         .connect_timeout(std::time::Duration::from_secs(10))
         .application_name("airseal-watch");
@@ -142,6 +158,133 @@ fn read_postgres(url: &str) -> Result<Vec<LogRow>, SourceError> {
     Err(SourceError::Database {
         url: without_userinfo(url),
         message: "this airseal is built without the `postgres` feature".to_owned(),
+    })
+}
+
+/// The parts of a `mysql://USER:PASSWORD@HOST:PORT/DATABASE?OPTIONS` URL. Parsed here rather
+/// than by the driver's `Opts::from_url`, whose errors quote the URL (and its password) and
+/// which refuses SQLAlchemy's options (`charset=utf8mb4`).
+#[derive(Debug, PartialEq, Eq)]
+struct MySqlUrl {
+    user: Option<String>,
+    password: Option<String>,
+    host: String,
+    port: u16,
+    database: Option<String>,
+    /// An option asking for TLS (`ssl_ca`, `ssl_mode=REQUIRED` ...), which this client lacks.
+    tls: Option<String>,
+}
+
+fn mysql_url(url: &str) -> Option<MySqlUrl> {
+    let rest = url.strip_prefix("mysql://")?;
+    let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (authority, database) = rest.split_once('/').unwrap_or((rest, ""));
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, authority),
+    };
+    let decode = |s: &str| String::from_utf8(percent_decode(s)).ok();
+    let (user, password) = match userinfo {
+        Some(info) => match info.split_once(':') {
+            Some((u, p)) => (Some(decode(u)?), Some(decode(p)?)),
+            None => (Some(decode(info)?), None),
+        },
+        None => (None, None),
+    };
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) if !h.is_empty() => (h, p.parse().ok()?),
+        _ => (hostport, 3306),
+    };
+    let tls = query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = key.to_ascii_lowercase();
+        let asks = match key.as_str() {
+            "ssl_mode" | "ssl-mode" => !matches!(
+                value.to_ascii_uppercase().as_str(),
+                "DISABLED" | "PREFERRED"
+            ),
+            "ssl" => !matches!(value.to_ascii_lowercase().as_str(), "false" | "0" | ""),
+            k => k.starts_with("ssl_") || k.starts_with("ssl-"),
+        };
+        asks.then_some(key)
+    });
+    Some(MySqlUrl {
+        user,
+        password,
+        host: if host.is_empty() { "localhost" } else { host }.to_owned(),
+        port,
+        database: (!database.is_empty()).then(|| decode(database)).flatten(),
+        tls,
+    })
+}
+
+/// `id, dttm, event, owner, extra` as the MySQL driver returns them.
+#[cfg(feature = "mysql")]
+type MySqlLogRow = (
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+#[cfg(feature = "mysql")]
+fn read_mysql(url: &str) -> Result<Vec<LogRow>, SourceError> {
+    use mysql::prelude::Queryable;
+    let error = |message: String| SourceError::Database {
+        url: without_userinfo(url),
+        message,
+    };
+    let parts = mysql_url(url).ok_or_else(|| {
+        error("not a MySQL URL (mysql://USER:PASSWORD@HOST:PORT/DATABASE)".to_owned())
+    })?;
+    if let Some(option) = parts.tls {
+        return Err(error(format!(
+            "`{option}` asks for TLS, which this client does not have: use a trusted network, an SSH tunnel, or an export"
+        )));
+    }
+    // Only the server's own message is kept: the driver's can quote the options.
+    let server_message = |e: mysql::Error, what: &str| match e {
+        mysql::Error::MySqlError(server) => format!("{what}: {}", server.message),
+        _ => format!("{what}: the server is unreachable or closed the connection"),
+    };
+    let options = mysql::OptsBuilder::new()
+        .ip_or_hostname(Some(parts.host))
+        .tcp_port(parts.port)
+        .user(parts.user)
+        .pass(parts.password)
+        .db_name(parts.database)
+        .tcp_connect_timeout(Some(std::time::Duration::from_secs(10)))
+        .read_timeout(Some(std::time::Duration::from_secs(300)))
+        // Airflow reads and writes its TIMESTAMP columns in UTC (orm_event_handlers sets the
+        // session's time_zone to +00:00): so must its reader, whatever the server's zone.
+        .init(vec!["SET time_zone = '+00:00'"]);
+    let mut connection = mysql::Conn::new(options).map_err(|e| {
+        error(server_message(
+            e,
+            "cannot connect (no TLS: use a trusted network, an SSH tunnel, or an export)",
+        ))
+    })?;
+    let rows: Vec<MySqlLogRow> = connection
+        .query("SELECT id, CAST(dttm AS CHAR), event, owner, extra FROM log ORDER BY id")
+        .map_err(|e| error(server_message(e, "no Airflow `log` table readable")))?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, dttm, event, owner, extra)| LogRow {
+            id,
+            dttm: dttm.unwrap_or_default(),
+            event: event.unwrap_or_default(),
+            owner,
+            extra,
+        })
+        .collect())
+}
+
+#[cfg(not(feature = "mysql"))]
+fn read_mysql(url: &str) -> Result<Vec<LogRow>, SourceError> {
+    Err(SourceError::Database {
+        url: without_userinfo(url),
+        message: "this airseal is built without the `mysql` feature".to_owned(),
     })
 }
 
@@ -193,19 +336,30 @@ fn rows_of(value: Value) -> Option<Vec<Value>> {
 fn read_export(path: &Path) -> Result<(Vec<LogRow>, Vec<String>), SourceError> {
     let text =
         std::fs::read_to_string(path).map_err(|e| file_error(path, format!("cannot read: {e}")))?;
-    let mut rows = Vec::new();
-    let mut problems = Vec::new();
-    let shown = path.display();
     let is_csv = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    parse_export(&path.display().to_string(), &text, is_csv)
+        .map_err(|message| file_error(path, message))
+}
+
+/// The rows of an export's text (CSV with a header, one JSON document, or JSON Lines), and
+/// problems with single rows naming `shown` and the line or row; `Err` when nothing is a row.
+/// Messages never quote the text.
+pub fn parse_export(
+    shown: &str,
+    text: &str,
+    is_csv: bool,
+) -> Result<(Vec<LogRow>, Vec<String>), String> {
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
     if is_csv {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .from_reader(text.as_bytes());
         let headers = reader
             .headers()
-            .map_err(|e| file_error(path, format!("no CSV header: {e}")))?
+            .map_err(|_| "no CSV header".to_owned())?
             .clone();
         for (index, record) in reader.records().enumerate() {
             let line = index + 2;
@@ -225,9 +379,8 @@ fn read_export(path: &Path) -> Result<(Vec<LogRow>, Vec<String>), SourceError> {
         return Ok((rows, problems));
     }
     // One JSON document, or JSON Lines.
-    if let Ok(value) = serde_json::from_str::<Value>(&text) {
-        let items =
-            rows_of(value).ok_or_else(|| file_error(path, "not a list of audit-log rows"))?;
+    if let Ok(value) = serde_json::from_str::<Value>(text) {
+        let items = rows_of(value).ok_or_else(|| "not a list of audit-log rows".to_owned())?;
         for (index, item) in items.into_iter().enumerate() {
             match item {
                 Value::Object(object) => rows.push(LogRow::from_json(&object)),
@@ -249,7 +402,7 @@ fn read_export(path: &Path) -> Result<(Vec<LogRow>, Vec<String>), SourceError> {
         }
     }
     if rows.is_empty() && !problems.is_empty() {
-        return Err(file_error(path, "neither JSON nor JSON Lines"));
+        return Err("neither JSON nor JSON Lines".to_owned());
     }
     Ok((rows, problems))
 }
@@ -380,12 +533,12 @@ mod tests {
         ));
         assert!(Source::parse("notes.txt").is_err());
         // An unknown scheme is refused without echoing its credentials.
-        let refused = Source::parse("mysql://airflow:Pw-9f2e@db/airflow")
+        let refused = Source::parse("oracle://airflow:Pw-9f2e@db/airflow")
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(
-            refused.contains("mysql://db/airflow") && !refused.contains("Pw-9f2e"),
+            refused.contains("oracle://db/airflow") && !refused.contains("Pw-9f2e"),
             "{refused}"
         );
         assert_eq!(
@@ -403,5 +556,50 @@ mod tests {
                 .display(),
             "https://airflow.example.com/api/v1/eventLogs"
         );
+    }
+
+    #[test]
+    fn mysql_urls_are_read_as_sqlalchemy_writes_them() {
+        assert_eq!(
+            Source::parse("mysql+pymysql://airflow:p%40ss@db:3307/airflow?charset=utf8mb4").ok(),
+            Some(Source::MySql(
+                "mysql://airflow:p%40ss@db:3307/airflow?charset=utf8mb4".to_owned()
+            ))
+        );
+        assert!(matches!(
+            Source::parse("mariadb+mysqldb://a@db/x"),
+            Ok(Source::MySql(_))
+        ));
+        assert_eq!(
+            Source::MySql("mysql://airflow:Pw-9f2e@db/airflow".to_owned()).display(),
+            "mysql://db/airflow"
+        );
+        assert_eq!(
+            mysql_url("mysql://airflow:p%40ss@db:3307/airflow?charset=utf8mb4"),
+            Some(MySqlUrl {
+                user: Some("airflow".to_owned()),
+                password: Some("p@ss".to_owned()),
+                host: "db".to_owned(),
+                port: 3307,
+                database: Some("airflow".to_owned()),
+                tls: None,
+            })
+        );
+        assert!(matches!(
+            mysql_url("mysql://db"),
+            Some(MySqlUrl {
+                port: 3306,
+                user: None,
+                database: None,
+                ..
+            })
+        ));
+        for tls in ["ssl_ca=/ca.pem", "ssl_mode=REQUIRED", "ssl=true"] {
+            let parsed = mysql_url(&format!("mysql://u:p@db/x?{tls}"));
+            assert!(parsed.is_some_and(|p| p.tls.is_some()), "{tls}");
+        }
+        let plain = mysql_url("mysql://u:p@db/x?ssl_mode=DISABLED");
+        assert!(plain.is_some_and(|p| p.tls.is_none()));
+        assert_eq!(mysql_url("mysql://u:p@db:notaport/x"), None);
     }
 }
