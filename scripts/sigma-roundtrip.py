@@ -6,9 +6,11 @@ objects flattened to dotted columns, lists as JSON text, one `TEXT COLLATE NOCAS
 lower-cased name, as docs/notes/sigma-sqlite.md describes), runs each rule's SQL and compares
 the event ids it matches, per rule code, with the evidence of `airseal watch cloudtrail
 --format json` over the same files and scope. Exact rules must match the same events; for the
-others every event of airseal's alerts must be matched (AUD004: of the alerts whose reads each
-name one secret, as its description says). Run by scripts/sigma-roundtrip.sh with the venv's
-Python (PyYAML comes with sigma-cli).
+others every event of airseal's alerts must be matched. AUD004's correlations raise one alert
+per read that completes a window, so it is compared alert by alert: every alert of airseal's
+must have a correlation alert of the same principal that holds its listing, and every
+correlation alert must share events with an alert of airseal's for that principal. Run by
+scripts/sigma-roundtrip.sh with the venv's Python (PyYAML comes with sigma-cli).
 
   python sigma-roundtrip.py --airseal BIN --sigma BIN --work DIR --label NAME
       [--policy FILE] [--prefix P ...] FILES...
@@ -25,8 +27,6 @@ from pathlib import Path
 import yaml
 
 CODE_OF_FILE = re.compile(r"^airseal_(aud\d{3})_")
-# Calls that name exactly one secret (AUD004's description: alerts made of these are covered).
-SINGLE_READS = {"GetSecretValue", "GetParameter", "GetParameterHistory"}
 
 
 def run(cmd, **kwargs):
@@ -99,13 +99,10 @@ def load(files):
     return db, set(columns), len(rows)
 
 
-def event_name_of(db):
-    return dict(db.execute("SELECT eventID, eventName FROM cloudtrail"))
-
-
 def sigma_matches(db, columns, converted, code_of_id):
-    """Per code, the event ids its rules match."""
+    """Per code, the event ids its rules match, and the correlation alerts as (group, ids)."""
     matched = {}
+    alerts = {}
     for entry in converted:
         code = code_of_id.get(entry["id"])
         if code is None:
@@ -121,12 +118,16 @@ def sigma_matches(db, columns, converted, code_of_id):
                 cursor = db.execute(sql)
                 names = [d[0] for d in cursor.description]
                 for row in cursor:
-                    for event in json.loads(dict(zip(names, row))["event_ids"]):
-                        # "<slot>:<eventID>" for the events of a base rule.
-                        ids.add(str(event).split(":", 1)[1] if ":" in str(event) else str(event))
+                    row = dict(zip(names, row))
+                    # "<slot>:<eventID>" for the events of a base rule.
+                    events = {str(e).split(":", 1)[1] if ":" in str(e) else str(e)
+                              for e in json.loads(row["event_ids"])}
+                    ids.update(events)
+                    group = json.loads(row["group_keys"]).get("userIdentity.arn")
+                    alerts.setdefault(code, []).append((str(group).lower(), events))
             else:
                 ids.update(r[0] for r in db.execute(f"SELECT eventID FROM ({sql})"))
-    return matched
+    return matched, alerts
 
 
 def main():
@@ -183,14 +184,13 @@ def main():
     for finding in report["findings"]:
         ids = [e["event_id"] for e in finding["evidence"]]
         airseal[finding["code"]].update(ids)
-        airseal_alerts[finding["code"]].append(ids)
+        airseal_alerts[finding["code"]].append((str(finding.get("principal")).lower(), ids))
     for code in args.require:
         if not airseal[code]:
             sys.exit(f"FAIL: [{args.label}] airseal raised no {code}: the comparison would be empty")
 
     db, columns, count = load(args.files)
-    names = event_name_of(db)
-    sigma = sigma_matches(db, columns, converted, code_of_id)
+    sigma, sigma_alerts = sigma_matches(db, columns, converted, code_of_id)
 
     failed = False
     print(f"[{args.label}] {count} records in {len(args.files)} files; sigma check: 0 issues; "
@@ -202,14 +202,16 @@ def main():
             ok = ours == theirs
             claim = "equal"
         elif code == "AUD004":
-            # A temporal correlation's events are the listing and the events at the times it
-            # chose, not every read: an alert of airseal's is covered when its listing is one.
-            covered = [a for a in airseal_alerts[code]
-                       if all(names.get(e) in SINGLE_READS for e in a[1:])]
-            must = {a[0] for a in covered}
-            ok = must <= theirs
-            claim = (f"covers the listings of the {len(covered)} of {len(airseal_alerts[code])} "
-                     f"alerts whose reads each name one secret")
+            # Alert by alert: airseal's first piece of evidence is the listing.
+            ours_alerts = airseal_alerts[code]
+            theirs_alerts = sigma_alerts.get(code, [])
+            missed = [ids[0] for who, ids in ours_alerts
+                      if not any(w == who and ids[0] in events for w, events in theirs_alerts)]
+            unexplained = [sorted(events)[0] for w, events in theirs_alerts
+                           if not any(who == w and events & set(ids) for who, ids in ours_alerts)]
+            ok = not missed and not unexplained and (ours_alerts or not theirs_alerts)
+            claim = (f"airseal's {len(ours_alerts)} alerts and sigma's {len(theirs_alerts)} correlation "
+                     f"alerts are the same incidents (missed {missed}, unexplained {unexplained})")
         else:
             ok = ours <= theirs
             claim = "covers airseal's"

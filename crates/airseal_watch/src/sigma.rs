@@ -51,6 +51,18 @@ const AUD004_SSM_LISTING: &str = "9aefcb1e-d5f4-4aed-a9c5-595841ecef55";
 const AUD004_SSM_READS: &str = "7d8eee88-d0cb-4767-9d5f-965d931f13fc";
 const AUD004_SSM_COUNT: &str = "0488770a-3034-42f8-8077-91fbb8d4fa2b";
 const AUD004_SSM_SEQUENCE: &str = "4ea5332d-7b7e-4f7c-a38f-8db73179c726";
+/// AUD004's second chain, per service: the calls that read a list of secrets, their count, and
+/// the listing followed by that count.
+const AUD004_SM_LIST_READ: &str = "910aa57a-6e1d-4a8a-8887-18afd386f30a";
+const AUD004_SM_LIST_COUNT: &str = "b642055a-052a-42ca-98b6-3cf219217ad4";
+const AUD004_SM_LIST_SEQUENCE: &str = "8ea50850-f70b-4cb5-a18b-859d5e5f5fdd";
+const AUD004_SSM_LIST_READ: &str = "558675d7-0791-47ae-9ea5-a95dc57e5f68";
+const AUD004_SSM_LIST_COUNT: &str = "23b787cc-7fc5-470f-93a9-0566d8cf7811";
+const AUD004_SSM_LIST_SEQUENCE: &str = "dee5960a-d77b-4bfc-9492-333c530d7c5e";
+/// The most secrets one call reads by list: `BatchGetSecretValue`'s `SecretIdList` holds at
+/// most 20, `GetParameters` at most 10 names, and a `GetParametersByPath` page at most 10.
+const SM_LIST_MAX: usize = 20;
+const SSM_LIST_MAX: usize = 10;
 
 /// One exported rule file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -977,11 +989,23 @@ fn aud003(parts: &Parts, scope: &Scope) -> Built {
     )
 }
 
+/// A correlation over `rules`, grouped by principal within `window`; `condition` for counts.
+fn correlation(kind: &str, rules: &[String], window: &str, condition: Option<Y>) -> Body {
+    let mut entries = vec![
+        ("type", s(kind)),
+        ("rules", Y::List(rules.iter().map(s).collect())),
+        ("group-by", Y::List(vec![s("userIdentity.arn")])),
+        ("timespan", s(window)),
+    ];
+    entries.extend(condition.map(|c| ("condition", c)));
+    Body::Correlation(map(entries))
+}
+
 fn aud004(parts: &Parts, scope: &Scope) -> Built {
     let window = format!("{}s", scope.bulk_read_window_seconds);
     let threshold = scope.bulk_read_threshold;
     let mut documents = Vec::new();
-    for (service, source, listing_id, reads_id, count_id, sequence_id) in [
+    for (service, source, listing_id, reads_id, count_id, sequence_id, list_ids) in [
         (
             "secretsmanager",
             "secretsmanager.amazonaws.com",
@@ -989,6 +1013,11 @@ fn aud004(parts: &Parts, scope: &Scope) -> Built {
             AUD004_SM_READS,
             AUD004_SM_COUNT,
             rule_id("AUD004"),
+            [
+                AUD004_SM_LIST_READ,
+                AUD004_SM_LIST_COUNT,
+                AUD004_SM_LIST_SEQUENCE,
+            ],
         ),
         (
             "ssm",
@@ -997,6 +1026,11 @@ fn aud004(parts: &Parts, scope: &Scope) -> Built {
             AUD004_SSM_READS,
             AUD004_SSM_COUNT,
             AUD004_SSM_SEQUENCE,
+            [
+                AUD004_SSM_LIST_READ,
+                AUD004_SSM_LIST_COUNT,
+                AUD004_SSM_LIST_SEQUENCE,
+            ],
         ),
     ] {
         let sm = service == "secretsmanager";
@@ -1044,7 +1078,36 @@ fn aud004(parts: &Parts, scope: &Scope) -> Built {
         }
         let not = not_airflows(&mut read, parts, false);
         read.condition = format!("service and read and name and succeeded{not}");
-        let group_by = Y::List(vec![s("userIdentity.arn")]);
+        // The second chain: a value count cannot count the elements of a list, so calls that
+        // read a list of secrets are counted as calls. N distinct secrets take at least
+        // ceil(N / most-per-call) such calls, so this chain raises whenever airseal does on
+        // list reads alone (and, at the default threshold, on any burst with a list read).
+        let list_max = if sm { SM_LIST_MAX } else { SSM_LIST_MAX };
+        let list_threshold = threshold.div_ceil(list_max).max(1);
+        let mut list_read = Detection::new();
+        list_read.add("service", one("eventSource", source));
+        list_read.add("succeeded", succeeded());
+        if sm {
+            list_read.add(
+                "list_read",
+                vec![vec![
+                    cond("eventName", vec![lit("BatchGetSecretValue")]),
+                    (
+                        "requestParameters.secretIdList|exists".to_owned(),
+                        vec![V::Bool(true)],
+                    ),
+                ]],
+            );
+            list_read.add("name", parts.sm_name.clone());
+        } else {
+            list_read.add(
+                "list_read",
+                any_of("eventName", &["GetParameters", "GetParametersByPath"]),
+            );
+            list_read.add("name", parts.ssm_name.clone());
+        }
+        let not = not_airflows(&mut list_read, parts, false);
+        list_read.condition = format!("service and list_read and name and succeeded{not}");
         documents.push(Document {
             id: listing_id,
             title: format!("{label} secrets listed (airseal AUD004, part 1)"),
@@ -1063,19 +1126,15 @@ fn aud004(parts: &Parts, scope: &Scope) -> Built {
                 "{label}: {threshold} distinct Airflow secrets read by one principal (airseal AUD004, part 3)"
             ),
             name: Some(format!("{base}_distinct_reads")),
-            body: Body::Correlation(map(vec![
-                ("type", s("value_count")),
-                ("rules", Y::List(vec![s(format!("{base}_read"))])),
-                ("group-by", group_by.clone()),
-                ("timespan", s(window.clone())),
-                (
-                    "condition",
-                    map(vec![
-                        ("gte", Y::Plain(threshold.to_string())),
-                        ("field", s(name_field)),
-                    ]),
-                ),
-            ])),
+            body: correlation(
+                "value_count",
+                &[format!("{base}_read")],
+                &window,
+                Some(map(vec![
+                    ("gte", Y::Plain(threshold.to_string())),
+                    ("field", s(name_field)),
+                ])),
+            ),
         });
         documents.push(Document {
             id: sequence_id,
@@ -1088,24 +1147,52 @@ fn aud004(parts: &Parts, scope: &Scope) -> Built {
                 )
             },
             name: Some(format!("{base}_listing_then_bulk_read")),
-            body: Body::Correlation(map(vec![
-                ("type", s("temporal_ordered")),
-                (
-                    "rules",
-                    Y::List(vec![
-                        s(format!("{base}_listing")),
-                        s(format!("{base}_distinct_reads")),
-                    ]),
-                ),
-                ("group-by", group_by),
-                ("timespan", s(window.clone())),
-            ])),
+            body: correlation(
+                "temporal_ordered",
+                &[format!("{base}_listing"), format!("{base}_distinct_reads")],
+                &window,
+                None,
+            ),
+        });
+        let [list_read_id, list_count_id, list_sequence_id] = list_ids;
+        documents.push(Document {
+            id: list_read_id,
+            title: format!("{label} read of a list of Airflow secrets (airseal AUD004, part 4)"),
+            name: Some(format!("{base}_list_read")),
+            body: Body::Detection(list_read),
+        });
+        documents.push(Document {
+            id: list_count_id,
+            title: format!(
+                "{label}: {list_threshold} reads of lists of Airflow secrets by one principal (airseal AUD004, part 5)"
+            ),
+            name: Some(format!("{base}_list_reads")),
+            body: correlation(
+                "event_count",
+                &[format!("{base}_list_read")],
+                &window,
+                Some(map(vec![("gte", Y::Plain(list_threshold.to_string()))])),
+            ),
+        });
+        documents.push(Document {
+            id: list_sequence_id,
+            title: format!(
+                "{} by lists ({label})",
+                aud004_enumeration_then_bulk_read::RULE.summary
+            ),
+            name: Some(format!("{base}_listing_then_list_reads")),
+            body: correlation(
+                "temporal_ordered",
+                &[format!("{base}_listing"), format!("{base}_list_reads")],
+                &window,
+                None,
+            ),
         });
     }
     let minutes = scope.bulk_read_window_seconds / 60;
     let mut differences = vec![
         format!("a principal (grouped by `userIdentity.arn`) lists, then reads at least {threshold} distinct Airflow secrets (distinct values of `requestParameters.secretId` for Secrets Manager, `requestParameters.name` for SSM) within {}: the correlations count the reads in the {} before the last of them, where airseal counts those after the listing, so reads shortly before a listing count too", if minutes > 0 { format!("{minutes} min") } else { window.clone() }, window),
-        "a call that reads several secrets at once (`BatchGetSecretValue` with `secretIdList`, `GetParameters`) counts as one value, and one read by name and one by ARN as two, so such alerts of airseal's may be missed or added; alerts whose reads each name one secret are covered".to_owned(),
+        format!("a value count cannot count the elements of a list, so calls that read several secrets at once (`BatchGetSecretValue` with `secretIdList`, `GetParameters`, `GetParametersByPath`) are counted by a second chain as calls: a listing followed by at least {} such calls for Secrets Manager ({} secrets at most each), {} for SSM ({} at most each) — which raises on every burst of airseal's made of list reads, and on some smaller ones; a burst that mixes single and list reads is raised when either chain reaches its count (always at thresholds up to {}); one read by name and one by ARN count as two values", threshold.div_ceil(SM_LIST_MAX).max(1), SM_LIST_MAX, threshold.div_ceil(SSM_LIST_MAX).max(1), SSM_LIST_MAX, SSM_LIST_MAX),
         "principals without `userIdentity.arn` (an AWS service acting) are not grouped, where airseal groups them by `invokedBy` or `principalId`; there is one correlation alert per read that completes a window, where airseal raises one per listing".to_owned(),
     ];
     differences.extend(principal_notes(parts, false));

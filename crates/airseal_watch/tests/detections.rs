@@ -147,6 +147,18 @@ fn aud004_enumeration_then_bulk_read() {
 }
 
 #[test]
+fn aud004_counts_each_secret_of_a_batch_read() {
+    // ListSecrets, then two BatchGetSecretValue calls of 7 and 5 ids: 12 distinct secrets.
+    let (alerts, _) = alerts_of("aud004-positive-batch.jsonl");
+    let bulk: Vec<&Alert> = alerts.iter().filter(|a| a.rule.code == "AUD004").collect();
+    assert_eq!(bulk.len(), 1);
+    assert_eq!(bulk[0].secrets.len(), 12);
+    assert_eq!(bulk[0].evidence.len(), 3);
+    let json: Vec<serde_json::Value> = bulk.iter().map(|a| alert_json(a)).collect();
+    insta::assert_json_snapshot!("aud004-positive-batch", json);
+}
+
+#[test]
 fn aud004_merges_across_files_in_any_order() {
     // The listing in one file, the reads in another: the state of the two merges.
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

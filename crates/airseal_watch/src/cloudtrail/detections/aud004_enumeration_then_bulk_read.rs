@@ -187,6 +187,8 @@ impl BulkReads {
                 let secrets: Vec<String> = read.keys().map(|s| (*s).to_owned()).collect();
                 let mut reads: Vec<&(i64, Evidence)> = read.values().copied().collect();
                 reads.sort_by(|a, b| (a.0, &a.1.event_id).cmp(&(b.0, &b.1.event_id)));
+                // A call that read several of the secrets is one piece of evidence.
+                reads.dedup_by(|a, b| a.1.event_id == b.1.event_id);
                 let mut evidence = vec![listing.clone()];
                 evidence.extend(reads.iter().take(MAX_EVIDENCE).map(|(_, e)| e.clone()));
                 let minutes = window / 60;
