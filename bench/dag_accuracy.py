@@ -164,7 +164,7 @@ def masker_fields(path: Path) -> list[str]:
 
 
 def airseal_masker_table(name: str) -> list[str]:
-    source = (WORKSPACE / "crates/airseal_python/src/names.rs").read_text()
+    source = (WORKSPACE / "crates/airseal_finding/src/masker.rs").read_text()
     block = re.search(rf"pub const {name}: &\[&str\] = &\[(.*?)\];", source, re.S)
     return sorted(re.findall(r'"([^"]+)"', block.group(1)))
 

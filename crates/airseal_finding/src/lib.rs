@@ -11,6 +11,7 @@
 mod finding;
 mod fingerprint;
 mod line_index;
+pub mod masker;
 mod redact;
 mod rule;
 mod rule_doc;

@@ -129,7 +129,7 @@ pub fn change_of(event: &str) -> Option<Change> {
 
 /// Whether Airflow's masker would hide a value under `key`: the scanner's table of the
 /// masker's field names, a substring test as Airflow's.
-pub use airseal_python::masker_hides as is_sensitive_name;
+pub use airseal_finding::masker::masker_hides as is_sensitive_name;
 
 /// A value Airflow masked (`***`, `********`), or no value at all.
 pub fn is_masked(value: &str) -> bool {
