@@ -19,7 +19,7 @@ CARGO_FUZZ_VERSION=0.13.2
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_MAX_LEN=${FUZZ_MAX_LEN:-65536}
 FUZZ_SANITIZER=${FUZZ_SANITIZER:-address}
-ALL_TARGETS=(detector_engine rule_file_parser config_parser python_analyzer deployment_config connection_codec helm_externalize cloudtrail_reader)
+ALL_TARGETS=(detector_engine rule_file_parser config_parser python_analyzer deployment_config connection_codec helm_externalize cloudtrail_reader airflow_log)
 if [[ $# -gt 0 ]]; then
     TARGETS=("$@")
 else
@@ -154,6 +154,21 @@ allowlist = ["(?i)example"]
 "dags/tests/*.py" = ["KEY9"]
 TOML
     printf 'ignor = ["KEY901"]\nfail-on = "urgent"\nmax-file-size = -1\n' > "$dir/seed-invalid.toml"
+
+    # The audit log: a selector byte (the event), then a time, an owner and `extra` on lines;
+    # the same bytes are also read as a source name and as CSV/JSON exports.
+    dir=fuzz/corpus/airflow_log
+    mkdir -p "$dir"
+    { printf '\x00'; cat crates/airseal_watch/tests/fixtures/airflow-log/log.json; } > "$dir/seed-log.json"
+    printf '\x00%s\n%s\n%s' '2026-11-30 10:00:00.123456+00:00' root \
+        '{"host_name": "vm", "full_command": "['"'"'airflow'"'"', '"'"'connections'"'"', '"'"'add'"'"', '"'"'c'"'"', '"'"'--conn-uri=postgres://u:p@db/x'"'"']"}' \
+        > "$dir/seed-cli-row"
+    printf '\x0a%s\n%s\n%s' '2026-11-30T22:00:00Z' admin \
+        '{"actions": [{"action": "create", "entities": [{"key": "api_key", "value": "v"}]}]}' > "$dir/seed-bulk-row"
+    printf '\x04%s\n%s\n%s' '2026-11-30 10:00:00' admin "{'conn_id': ['c'], 'password': ['p']}" > "$dir/seed-ui-row"
+    printf '\x00id,dttm,event,owner,extra\n1,2026-11-30 10:00:00,cli_variables_set,root,"{""full_command"": ""[]""}"\n' \
+        > "$dir/seed-export.csv"
+    printf '\x00%s' 'mysql+pymysql://airflow:pw@db:3306/airflow?charset=utf8mb4&ssl_ca=/ca.pem' > "$dir/seed-mysql-url"
 }
 seed_corpora
 

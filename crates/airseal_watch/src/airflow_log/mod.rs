@@ -89,8 +89,12 @@ pub fn parse_dttm(text: &str) -> Option<(i64, u32, u32)> {
     let offset_minutes = match tail {
         "" | "Z" | "z" => 0,
         _ => {
-            let sign = if tail.starts_with('-') { -1 } else { 1 };
-            let digits: String = tail[1..].chars().filter(char::is_ascii_digit).collect();
+            let tail = tail.trim_start();
+            let (sign, rest) = match tail.strip_prefix('-') {
+                Some(rest) => (-1, rest),
+                None => (1, tail.strip_prefix('+')?),
+            };
+            let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
             let hours: i64 = digits.get(..2)?.parse().ok()?;
             let minutes: i64 = digits.get(2..4).and_then(|m| m.parse().ok()).unwrap_or(0);
             sign * (hours * 60 + minutes)
@@ -373,6 +377,12 @@ mod tests {
         );
         assert_eq!(parse_dttm("2026-11-29 23:00:00").map(|t| t.1), Some(6));
         assert_eq!(parse_dttm("yesterday"), None);
+        // Found by the airflow_log fuzz target: a character of several bytes after the time.
+        assert_eq!(parse_dttm("2026-11-30 10:00:00.1234\u{fffd}56+00:00"), None);
+        assert_eq!(
+            parse_dttm("2026-11-30 10:00:00 +01:00"),
+            parse_dttm("2026-11-30T09:00:00Z")
+        );
     }
 
     #[test]
