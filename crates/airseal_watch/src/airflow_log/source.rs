@@ -442,11 +442,11 @@ fn read_api(url: &str, token: Option<&str>) -> Result<Vec<LogRow>, SourceError> 
     );
     let separator = if base.contains('?') { '&' } else { '?' };
     let mut rows = Vec::new();
-    for page in 0..MAX_PAGES {
-        let page_url = format!(
-            "{base}{separator}limit={PAGE}&offset={}&order_by=id",
-            page * PAGE
-        );
+    let mut fetched = 0usize;
+    for _ in 0..MAX_PAGES {
+        // The offset is what has arrived: a server may cap the page below PAGE
+        // (`[api] maximum_page_limit`).
+        let page_url = format!("{base}{separator}limit={PAGE}&offset={fetched}&order_by=id");
         let mut request = agent.get(&page_url).header("Accept", "application/json");
         if let Some(token) = token {
             request = request.header("Authorization", &format!("Bearer {token}"));
@@ -482,15 +482,23 @@ fn read_api(url: &str, token: Option<&str>) -> Result<Vec<LogRow>, SourceError> 
                 ));
             }
         };
-        let count = items.len();
+        if items.is_empty() {
+            break;
+        }
+        fetched += items.len();
         rows.extend(
             items
                 .iter()
                 .filter_map(Value::as_object)
                 .map(LogRow::from_json),
         );
-        // Airflow 2.7-2.8 count `total_entries` without filters: a short page is the end.
-        if count < PAGE {
+        // The end: an empty page, or `total_entries` reached. Airflow 2.7-2.8 count
+        // `total_entries` without filters, too many: an empty page ends those.
+        if value
+            .get("total_entries")
+            .and_then(Value::as_u64)
+            .is_some_and(|total| fetched as u64 >= total)
+        {
             break;
         }
     }
