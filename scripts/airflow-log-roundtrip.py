@@ -22,6 +22,7 @@ pinned venvs), with that release's `airflow` on PATH:
 from __future__ import annotations
 
 import argparse
+import base64
 import csv
 import http.server
 import json
@@ -32,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -82,6 +84,10 @@ class Api(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             return
         query = urllib.parse.parse_qs(url.query)
+        if query.get("order_by", ["event_log_id"]) != ["event_log_id"]:
+            # Airflow 2 refuses `order_by=id` (400); both versions take event_log_id.
+            self.send_error(400)
+            return
         limit = min(int(query.get("limit", ["50"])[0]), 25)  # the server caps, as maximum_page_limit does
         offset = int(query.get("offset", ["0"])[0])
         page = self.rows[offset:offset + limit]
@@ -100,97 +106,134 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def http_json(method, url, token=None, body=None):
-    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return response.status, json.loads(response.read() or b"null")
+def http_json(method, url, auth, body=None):
+    """`auth`: a bearer token, or (user, password) for basic authentication."""
+    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode())
+    if body is not None:  # Airflow 2's Flask refuses a JSON content type without a body
+        request.add_header("Content-Type", "application/json")
+    if isinstance(auth, tuple):
+        request.add_header("Authorization", "Basic " + base64.b64encode(":".join(auth).encode()).decode())
+    elif auth:
+        request.add_header("Authorization", f"Bearer {auth}")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")[:500]
 
 
-# REST changes through Airflow 3's own API server: (method, path, body, canaries in the body).
-API_CHANGES = [
-    ("POST", "/connections", {"connection_id": "rest_pg", "conn_type": "postgres", "host": "db", "login": "u",
-                              "password": "Rest-Pw-11aa4f", "extra": json.dumps({"api_token": "Rest-Tok-22bb5e", "sslmode": "require"})},
-     ["Rest-Pw-11aa4f", "Rest-Tok-22bb5e"]),
-    ("PATCH", "/connections", {"actions": [{"action": "create", "entities": [
-        {"connection_id": "bulk_pg", "conn_type": "postgres", "password": "Bulk-Pw-44dd6c",
-         "extra": json.dumps({"client_secret": "Bulk-Sec-55ee7d"})}]}]}, ["Bulk-Pw-44dd6c", "Bulk-Sec-55ee7d"]),
-    ("POST", "/variables", {"key": "rest_password", "value": "Rest-Var-88hh9a"}, ["Rest-Var-88hh9a"]),
-    ("PATCH", "/variables", {"actions": [{"action": "create", "entities": [{"key": "bulk_var", "value": "Bulk-Var-99ii0b"}]}]},
-     ["Bulk-Var-99ii0b"]),
-    ("PATCH", "/variables/rest_password", {"key": "rest_password", "value": "Rest-Var-77gg1c"}, ["Rest-Var-77gg1c"]),
-    ("DELETE", "/connections/rest_pg", None, []),
-]
+# REST changes through Airflow's own API server: (method, path, body, canaries in the body).
+# Values of variables whose names the masker does not hide are not secrets (not canaries).
+API_CHANGES = {
+    3: [
+        ("POST", "/connections", {"connection_id": "rest_pg", "conn_type": "postgres", "host": "db", "login": "u",
+                                  "password": "Rest-Pw-11aa4f", "extra": json.dumps({"api_token": "Rest-Tok-22bb5e", "sslmode": "require"})},
+         ["Rest-Pw-11aa4f", "Rest-Tok-22bb5e"]),
+        ("PATCH", "/connections", {"actions": [{"action": "create", "entities": [
+            {"connection_id": "bulk_pg", "conn_type": "postgres", "password": "Bulk-Pw-44dd6c",
+             "extra": json.dumps({"client_secret": "Bulk-Sec-55ee7d"})}]}]}, ["Bulk-Pw-44dd6c", "Bulk-Sec-55ee7d"]),
+        ("POST", "/variables", {"key": "rest_password", "value": "Rest-Var-88hh9a"}, ["Rest-Var-88hh9a"]),
+        ("PATCH", "/variables", {"actions": [{"action": "create", "entities": [{"key": "bulk_var", "value": "Bulk-Var-99ii0b"}]}]},
+         ["Bulk-Var-99ii0b"]),
+        ("PATCH", "/variables/rest_password", {"key": "rest_password", "value": "Rest-Var-77gg1c"}, ["Rest-Var-77gg1c"]),
+        ("DELETE", "/connections/rest_pg", None, []),
+    ],
+    2: [
+        ("POST", "/connections", {"connection_id": "rest_pg", "conn_type": "postgres", "host": "db", "login": "u",
+                                  "password": "Rest-Pw-11aa4f", "extra": json.dumps({"api_token": "Rest-Tok-22bb5e"})},
+         ["Rest-Pw-11aa4f", "Rest-Tok-22bb5e"]),
+        ("PATCH", "/connections/rest_pg", {"connection_id": "rest_pg", "conn_type": "postgres", "password": "Rest-Pw-33cc2d"},
+         ["Rest-Pw-33cc2d"]),
+        ("POST", "/variables", {"key": "rest_password", "value": "Rest-Var-88hh9a"}, ["Rest-Var-88hh9a"]),
+        ("POST", "/variables", {"key": "plain_var", "value": "plain value"}, []),
+        ("PATCH", "/variables/plain_var", {"key": "plain_var", "value": "plain value 2"}, []),
+        ("DELETE", "/connections/rest_pg", None, []),
+    ],
+}
 # More rows than pages of airseal's 100 and of the server's cap (AIRFLOW__API__MAXIMUM_PAGE_LIMIT).
 PAGING_VARIABLES = 120
 
 
 def api_server_checks(args, env, home, outputs, cli_secrets):
-    """Airflow 3's API server itself: its REST changes logged, then read back by airseal through
-    its /api/v2/eventLogs (a bearer token from /auth/token, pages capped at 25) and from the
-    database; the two must give the same findings, AUD103 exactly where a row holds a canary."""
+    """Airflow's own API server — Airflow 3's `api-server` (a bearer token from /auth/token) or
+    Airflow 2's `webserver` (basic authentication of a FAB user): its REST changes logged, then
+    read back by airseal through its eventLogs (pages capped at 25) and from the database; the
+    two must give the same findings, AUD103 exactly where a row holds a canary."""
+    major = int(args.release.split(".")[0])
     port = free_port()
-    server_env = env | {"AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
-                        "AIRFLOW__API__MAXIMUM_PAGE_LIMIT": "25"}
-    log = open(os.path.join(home, "api-server.log"), "w")
-    server = subprocess.Popen([args.airflow, "api-server", "--port", str(port), "--host", "127.0.0.1"],
-                              env=server_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
+    server_env = env | {"AIRFLOW__API__MAXIMUM_PAGE_LIMIT": "25"}
+    canaries = []
+    if major >= 3:
+        server_env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] = "admin:admin"
+        command = [args.airflow, "api-server", "--port", str(port), "--host", "127.0.0.1"]
+        api, health = f"{base}/api/v2", f"{base}/api/v2/monitor/health"
+    else:
+        server_env["AIRFLOW__API__AUTH_BACKENDS"] = "airflow.api.auth.backend.basic_auth"
+        password = "Auditor-Pw-" + os.urandom(6).hex()
+        run([args.airflow, "users", "create", "-u", "auditor", "-p", password, "-r", "Admin",
+             "-f", "A", "-l", "B", "-e", "auditor@example.com"], server_env)
+        canaries.append(password)
+        command = [args.airflow, "webserver", "-p", str(port), "-H", "127.0.0.1", "-w", "1"]
+        api, health = f"{base}/api/v1", f"{base}/health"
+    log = open(os.path.join(home, "api-server.log"), "w")
+    server = subprocess.Popen(command, env=server_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        for _ in range(180):
+        for _ in range(240):
             try:
-                if http_json("GET", f"{base}/api/v2/monitor/health")[0] == 200:
+                if http_json("GET", health, None)[0] == 200:
                     break
             except OSError:
                 pass
             check(server.poll() is None, f"the API server exited: {open(log.name).read()[-2000:]}")
             time.sleep(0.5)
-        with open(os.path.join(home, "simple_auth_manager_passwords.json.generated")) as f:
-            password = json.load(f)["admin"]
-        _, answer = http_json("POST", f"{base}/auth/token", body={"username": "admin", "password": password})
-        token = answer["access_token"]
-        canaries = [password, token]
-        for method, path, body, secrets in API_CHANGES:
-            status, _ = http_json(method, f"{base}/api/v2{path}", token, body)
-            check(status in (200, 201, 204), f"{method} {path}: {status}")
+        if major >= 3:
+            with open(os.path.join(home, "simple_auth_manager_passwords.json.generated")) as f:
+                password = json.load(f)["admin"]
+            _, answer = http_json("POST", f"{base}/auth/token", None, {"username": "admin", "password": password})
+            auth = answer["access_token"]
+            canaries += [password, auth]
+            event_logs, reader_env = f"{api}/eventLogs", env | {"AIRSEAL_AIRFLOW_TOKEN": auth}
+            user = "admin"
+        else:
+            auth = ("auditor", password)
+            event_logs, reader_env = f"http://auditor:{password}@127.0.0.1:{port}/api/v1/eventLogs", env
+            user = "auditor"
+        for method, path, body, secrets in API_CHANGES[min(major, 3)]:
+            status, answer = http_json(method, f"{api}{path}", auth, body)
+            check(status in (200, 201, 204), f"{method} {path}: {status} {answer}")
             canaries += secrets
         for i in range(PAGING_VARIABLES):
-            http_json("POST", f"{base}/api/v2/variables", token, {"key": f"page_var_{i}", "value": f"Page-Val-{i:03d}x"})
+            status, answer = http_json("POST", f"{api}/variables", auth, {"key": f"page_var_{i}", "value": f"page value {i}"})
+            check(status in (200, 201), f"POST /variables: {status} {answer}")
         database = os.path.join(home, "airflow.db")
         connection = sqlite3.connect(database)
-        rows = {r[0]: (r[1], r[2] or "") for r in connection.execute("SELECT id, event, extra FROM log")}
-        api_events = {"post_connection", "bulk_connections", "post_variable", "bulk_variables", "patch_variable",
-                      "delete_connection"}
-        api_rows = {i for i, (event, _) in rows.items() if event in api_events}
-        check(len(api_rows) == len(API_CHANGES) + PAGING_VARIABLES,
-              f"one log row per REST change: {sorted(e for e, _ in rows.values())}")
-        leaking = {i for i, (_, extra) in rows.items() if any(c in extra for c in canaries + cli_secrets)}
-        findings = {}
-        for source in (f"{base}/api/v2/eventLogs", f"sqlite:///{database}"):
+        rows = {r[0]: (r[1], r[2] or "", r[3]) for r in connection.execute("SELECT id, event, extra, owner FROM log")}
+        api_rows = {i for i, (_, _, owner) in rows.items() if owner == user}
+        check(len(api_rows) == len(API_CHANGES[min(major, 3)]) + PAGING_VARIABLES,
+              f"one log row per REST change: {sorted(e for e, _, _ in rows.values())}")
+        leaking = {i for i, (_, extra, _) in rows.items() if any(c in extra for c in canaries + cli_secrets)}
+        findings = []
+        for source in (event_logs, f"sqlite:///{database}"):
             result = run([args.airseal, "watch", "airflow-log", source, "--user", "root", "-f", "json"],
-                         env | {"AIRSEAL_AIRFLOW_TOKEN": token}, expect=(1,))
+                         reader_env, expect=(1,))
             outputs += [result.stdout, result.stderr]
             report = json.loads(result.stdout)
             check(report["summary"]["records"] == len(rows),
-                  f"{source}: every row read ({report['summary']['records']} of {len(rows)})")
+                  f"every row read ({report['summary']['records']} of {len(rows)})")
             by_code = {}
             for finding in report["findings"]:
                 by_code.setdefault(finding["code"], set()).add(int(finding["evidence"][0]["event_id"]))
-            check(by_code.get("AUD101", set()) >= api_rows, f"{source}: AUD101 on every REST change by admin")
+            check(by_code.get("AUD101", set()) >= api_rows, f"AUD101 on every REST change by {user}")
             check(by_code.get("AUD103", set()) == leaking,
-                  f"{source}: AUD103 exactly on the rows holding a canary {leaking}: {by_code.get('AUD103')}")
-            findings[source] = report["findings"]
-        api_side, db_side = findings.values()
-        strip = lambda fs: sorted((f["code"], f["message"], f["evidence"][0]["event_id"]) for f in fs)
-        check(strip(api_side) == strip(db_side), "the API server and the database give the same findings")
+                  f"AUD103 exactly on the rows holding a canary {leaking}: {by_code.get('AUD103')}")
+            findings.append(sorted((f["code"], f["message"], f["evidence"][0]["event_id"]) for f in report["findings"]))
+        check(findings[0] == findings[1], "the API server and the database give the same findings")
         for secret in canaries:
             check(not any(secret in o for o in outputs), f"a secret ({secret[:4]}...) is in airseal's output")
-        api_leaking = leaking & api_rows
-        print(f"  Airflow {args.release} API server: {len(api_rows)} REST changes ({len(api_leaking)} with a secret "
-              f"in clear); {len(rows)} rows read through /api/v2/eventLogs in pages of 25 and from the database, "
-              f"same findings")
+        print(f"  Airflow {args.release} API server ({api.rsplit('/', 1)[1]}): {len(api_rows)} REST changes "
+              f"({len(leaking & api_rows)} with a secret in clear); {len(rows)} rows read through its eventLogs "
+              f"in pages of 25 and from the database, same findings")
     finally:
         os.killpg(server.pid, 15)
         try:
@@ -206,7 +249,7 @@ def main() -> int:
     parser.add_argument("--airflow", required=True)
     parser.add_argument("--release", required=True)
     parser.add_argument("--api-server", action="store_true",
-                        help="also start Airflow 3's API server and read the audit log through it")
+                        help="also start Airflow's API server (3: api-server, 2: webserver) and read the audit log through it")
     parser.add_argument("--database", help="postgresql:// or mysql://USER:PASSWORD@HOST:PORT/DB: the metadata "
                         "database instead of SQLite")
     args = parser.parse_args()

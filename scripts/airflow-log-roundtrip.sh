@@ -6,8 +6,8 @@
 # both from Debian's packages on 127.0.0.1 — run CLI commands whose secrets their masking does
 # and does not hide, and
 # airseal must find exactly the unmasked ones, from the database, from exports and from a
-# paged API serving the same rows, and for 3.3.2 through Airflow's own API server after REST
-# changes (scripts/airflow-log-roundtrip.py).
+# paged API serving the same rows, and through Airflow's own API server (3.3.2's api-server,
+# 2.10.5's webserver) after REST changes (scripts/airflow-log-roundtrip.py).
 #   bash scripts/airflow-log-roundtrip.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,10 +23,10 @@ trap 'pg_cluster_stop "$work/pg"; mariadb_server_stop "$work/my"; rm -rf "$work"
 for release in 2.10.5 3.3.2; do
   venv="$cache/venv-airflow-full-$release"
   ensure_venv "scripts/locks/airflow-full-$release.lock" "$venv" airflow-log-roundtrip
-  # Airflow 3's API server is started too: its REST changes, read back through its eventLogs.
-  api_server=(); [[ $release == 3.* ]] && api_server=(--api-server)
+  # Airflow's own API server is started too (3: api-server, 2: webserver): its REST changes,
+  # read back through its eventLogs.
   timeout 900 "$venv/bin/python" scripts/airflow-log-roundtrip.py \
-    --airseal target/debug/airseal --airflow "$venv/bin/airflow" --release "$release" "${api_server[@]}"
+    --airseal target/debug/airseal --airflow "$venv/bin/airflow" --release "$release" --api-server
 done
 pg_cluster_start "$work/pg"
 "$cache/venv-airflow-full-3.3.2/bin/python" - "$PG_PORT" "$PG_ADMIN_PASSWORD" <<'PY'

@@ -446,7 +446,8 @@ fn read_api(url: &str, token: Option<&str>) -> Result<Vec<LogRow>, SourceError> 
     for _ in 0..MAX_PAGES {
         // The offset is what has arrived: a server may cap the page below PAGE
         // (`[api] maximum_page_limit`).
-        let page_url = format!("{base}{separator}limit={PAGE}&offset={fetched}&order_by=id");
+        let page_url =
+            format!("{base}{separator}limit={PAGE}&offset={fetched}&order_by=event_log_id");
         let mut request = agent.get(&page_url).header("Accept", "application/json");
         if let Some(token) = token {
             request = request.header("Authorization", &format!("Bearer {token}"));
