@@ -56,15 +56,17 @@ pub enum WatchCommand {
     /// Write the CloudTrail detections as Sigma rules (one .yml per detection) for the scope
     /// given, for SIEMs; says what each rule cannot express exactly.
     ExportSigma(WatchExportSigmaArgs),
-    /// Read Airflow's audit log (the `log` table: SQLite database, JSON/JSON Lines/CSV export,
-    /// or the REST API) and raise the AUD1## detections on changes to connections and
+    /// Read Airflow's audit log (the `log` table: SQLite, PostgreSQL or MySQL/MariaDB database,
+    /// JSON/JSON Lines/CSV export, or the REST API) and raise the AUD1## detections on changes to connections and
     /// variables. Exit 1 when a finding is at or above --fail-on.
     AirflowLog(WatchAirflowLogArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct WatchAirflowLogArgs {
-    /// Where the rows are: `sqlite:///PATH` or a .db file (the metadata database), a .json,
+    /// Where the rows are: the metadata database (`sqlite:///PATH` or a .db file,
+    /// `postgresql://USER:PASSWORD@HOST/DB`, `mysql://USER:PASSWORD@HOST/DB`; also in
+    /// SQLAlchemy's `+driver` forms as in `sql_alchemy_conn`; no TLS yet), a .json,
     /// .jsonl or .csv export, or `https://HOST/api/v2/eventLogs` (Airflow 3) /
     /// `.../api/v1/eventLogs` (Airflow 2; `https://user:password@HOST/...` for basic auth).
     pub source: String,
