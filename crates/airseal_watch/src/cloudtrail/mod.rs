@@ -142,7 +142,7 @@ impl Watch {
             stats: merged.stats,
         };
         self.bulk.merge(merged.bulk);
-        batch.alerts.sort_by(alert_order);
+        batch.alerts.par_sort_by(alert_order);
         batch
             .warnings
             .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
@@ -320,15 +320,16 @@ pub fn check_bytes(bytes: &[u8], name: &str, scope: &Scope, now: i64) -> (Vec<Al
     (alerts, problems)
 }
 
-/// Oldest first, then by rule and the first event.
+/// Oldest first, then by rule and the first event. The key borrows the event id: sorting
+/// tens of thousands of alerts compares them hundreds of thousands of times.
 pub fn alert_order(a: &Alert, b: &Alert) -> std::cmp::Ordering {
-    let key = |x: &Alert| {
+    fn key(x: &Alert) -> (i64, &'static str, Option<&str>) {
         (
             x.time.unwrap_or(i64::MAX),
             x.rule.code,
-            x.evidence.first().map(|e| e.event_id.clone()),
+            x.evidence.first().map(|e| e.event_id.as_str()),
         )
-    };
+    }
     key(a).cmp(&key(b))
 }
 
@@ -379,9 +380,13 @@ pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Warning>) {
                 continue;
             }
         }
+        // Siblings in name order make the depth-first walk yield paths already in `Path`
+        // order, so the sort below finds one run instead of comparing 16,000 paths component
+        // by component.
         let walker = ignore::WalkBuilder::new(path)
             .standard_filters(false)
             .follow_links(false)
+            .sort_by_file_name(|a, b| a.cmp(b))
             .build();
         for entry in walker {
             match entry {
@@ -410,7 +415,7 @@ pub fn run(paths: &[PathBuf], scope: Scope, options: WatchOptions) -> Batch {
     let mut watch = Watch::new(scope, options);
     let mut batch = watch.process(&files);
     batch.alerts.extend(watch.bulk_alerts());
-    batch.alerts.sort_by(alert_order);
+    batch.alerts.par_sort_by(alert_order);
     warnings.append(&mut batch.warnings);
     batch.warnings = warnings;
     batch
