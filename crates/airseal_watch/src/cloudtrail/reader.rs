@@ -16,7 +16,7 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::marker::PhantomData;
 use std::path::Path;
 
@@ -132,18 +132,24 @@ pub fn read_file(path: &Path, options: &ReadOptions, sink: &mut dyn RecordSink) 
         }
     };
     // The file from its start, inflated when it is gzip.
-    let open = || -> std::io::Result<Box<dyn Read>> {
-        let file = File::open(path)?;
-        Ok(if gzip {
+    let from_start = |file: File| -> Box<dyn Read> {
+        if gzip {
             Box::new(MultiGzDecoder::new(BufReader::with_capacity(
                 256 * 1024,
                 file,
             )))
         } else {
             Box::new(file)
-        })
+        }
     };
-    let source = match open() {
+    let open = || -> std::io::Result<Box<dyn Read>> { Ok(from_start(File::open(path)?)) };
+    // The file already open, rewound: one `open` per file rather than two (a path lookup
+    // each, on trees of tens of thousands of files). What cannot be rewound is opened again.
+    let rewound = match file.seek(SeekFrom::Start(0)) {
+        Ok(_) => Ok(from_start(file)),
+        Err(_) => open(),
+    };
+    let mut source = match rewound {
         Ok(source) => source,
         Err(error) => {
             report.problem(limit, None, format!("cannot open: {error}"));
@@ -151,29 +157,29 @@ pub fn read_file(path: &Path, options: &ReadOptions, sink: &mut dyn RecordSink) 
         }
     };
     // Read up to the in-memory limit; more than that is streamed from the start again.
-    let mut buffer = Vec::with_capacity(if gzip {
+    let mut buffer = BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    let hint = if gzip {
         (report.bytes_on_disk.saturating_mul(12)).min(options.max_in_memory) as usize
     } else {
         report.bytes_on_disk.min(options.max_in_memory) as usize + 1
-    });
-    let mut cut: Option<String> = None;
-    match source
-        .take(options.max_in_memory + 1)
-        .read_to_end(&mut buffer)
-    {
-        Ok(_) => {}
-        Err(error) => {
-            cut = Some(if gzip {
-                format!(
-                    "the gzip stream is damaged or cut off after {} bytes: {error}; reading the records before",
-                    buffer.len()
-                )
-            } else {
-                format!("read error after {} bytes: {error}", buffer.len())
-            });
+    };
+    let (filled, error) = read_up_to(
+        source.as_mut(),
+        &mut buffer,
+        options.max_in_memory.saturating_add(1),
+        hint,
+    );
+    drop(source);
+    let cut: Option<String> = error.map(|error| {
+        if gzip {
+            format!(
+                "the gzip stream is damaged or cut off after {filled} bytes: {error}; reading the records before"
+            )
+        } else {
+            format!("read error after {filled} bytes: {error}")
         }
-    }
-    if buffer.len() as u64 > options.max_in_memory {
+    });
+    if filled as u64 > options.max_in_memory {
         drop(buffer);
         report.streamed = true;
         let source = match open() {
@@ -201,9 +207,51 @@ pub fn read_file(path: &Path, options: &ReadOptions, sink: &mut dyn RecordSink) 
     if let Some(message) = cut {
         report.problem(limit, None, message);
     }
-    report.bytes_read = buffer.len() as u64;
-    slice_records(&buffer, &mut report, limit, sink);
+    report.bytes_read = filled as u64;
+    slice_records(&buffer[..filled], &mut report, limit, sink);
+    if buffer.len() <= KEPT_BUFFER {
+        BUFFER.with(|b| *b.borrow_mut() = buffer);
+    }
     report
+}
+
+thread_local! {
+    /// Each reading thread's buffer, kept from file to file: `read_to_end` into a fresh `Vec`
+    /// zeroes (and faults in) every byte before a decoder that has no `read_buf` writes it,
+    /// once per file; a kept buffer is zeroed once per thread. Its bytes past what a file
+    /// filled are stale and never read.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A buffer larger than this is not kept for the next file (the memory of a few large files
+/// is returned rather than held by every thread).
+const KEPT_BUFFER: usize = 16 * 1024 * 1024;
+
+/// Reads `source` into `buffer` from its start until the input ends or `cap` bytes are read
+/// (what `take(cap).read_to_end` reads), growing `buffer` (towards `hint` first) as needed:
+/// the bytes read, and the error that stopped the reading, if one did.
+fn read_up_to(
+    source: &mut dyn Read,
+    buffer: &mut Vec<u8>,
+    cap: u64,
+    hint: usize,
+) -> (usize, Option<std::io::Error>) {
+    let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+    let mut filled = 0;
+    while filled < cap {
+        if filled == buffer.len() {
+            let grown = hint.max(filled.saturating_mul(2)).max(64 * 1024).min(cap);
+            buffer.resize(grown, 0);
+        }
+        let end = buffer.len().min(cap);
+        match source.read(&mut buffer[filled..end]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return (filled, Some(error)),
+        }
+    }
+    (filled, None)
 }
 
 /// Reads the records of a file's bytes already in memory (inflated): what [`read_file`] does
