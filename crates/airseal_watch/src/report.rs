@@ -8,6 +8,7 @@ use std::io::{self, Write};
 
 use airseal_finding::{Fingerprint, RuleCode, RuleMeta, Severity, Warning};
 use rayon::prelude::*;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::Alert;
@@ -67,38 +68,90 @@ fn fix_of(alert: &Alert) -> &'static str {
     FIXES.get(alert.rule.code).map_or("", String::as_str)
 }
 
+/// One alert as the `json` and `jsonl` formats write it, borrowing from the alert: serialised
+/// straight to bytes rather than built as a `Value` first (a map of owned keys and strings per
+/// alert, for reports of tens of thousands). Fields in the order of the JSON object.
+#[derive(Serialize)]
+struct AlertJson<'a> {
+    code: &'a str,
+    name: &'a str,
+    severity: &'static str,
+    confidence: &'static str,
+    path: Option<&'a str>,
+    line: Option<usize>,
+    column: (),
+    end_line: (),
+    end_column: (),
+    start_byte: (),
+    end_byte: (),
+    message: &'a str,
+    fingerprint: Fingerprint,
+    secret: (),
+    fix: &'static str,
+    principal: &'a str,
+    secrets: &'a [String],
+    source_ip: Option<&'a str>,
+    region: Option<&'a str>,
+    user_agent: Option<&'a str>,
+    evidence: Vec<EvidenceJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct EvidenceJson<'a> {
+    event_id: &'a str,
+    event_time: &'a str,
+    event_name: &'a str,
+    path: &'a str,
+    record: usize,
+}
+
+impl<'a> AlertJson<'a> {
+    fn of(alert: &'a Alert) -> Self {
+        let first = alert.evidence.first();
+        AlertJson {
+            code: alert.rule.code,
+            name: alert.rule.name,
+            severity: alert.severity.as_str(),
+            confidence: alert.rule.confidence.as_str(),
+            path: first.map(|e| &*e.path),
+            line: first.map(|e| e.record),
+            column: (),
+            end_line: (),
+            end_column: (),
+            start_byte: (),
+            end_byte: (),
+            message: &alert.message,
+            fingerprint: fingerprint(alert),
+            secret: (),
+            fix: fix_of(alert),
+            principal: &alert.principal,
+            secrets: &alert.secrets,
+            source_ip: alert.source_ip.as_deref(),
+            region: alert.region.as_deref(),
+            user_agent: alert.user_agent.as_deref(),
+            evidence: alert
+                .evidence
+                .iter()
+                .map(|e| EvidenceJson {
+                    event_id: &e.event_id,
+                    event_time: &e.event_time,
+                    event_name: &e.event_name,
+                    path: &e.path,
+                    record: e.record,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// One alert as a JSON object (the `json` and `jsonl` formats).
 pub fn alert_json(alert: &Alert) -> Value {
-    let first = alert.evidence.first();
-    json!({
-        "code": alert.rule.code,
-        "name": alert.rule.name,
-        "severity": alert.severity.as_str(),
-        "confidence": alert.rule.confidence.as_str(),
-        "path": first.map(|e| e.path.to_string()),
-        "line": first.map(|e| e.record),
-        "column": Value::Null,
-        "end_line": Value::Null,
-        "end_column": Value::Null,
-        "start_byte": Value::Null,
-        "end_byte": Value::Null,
-        "message": alert.message,
-        "fingerprint": fingerprint(alert).as_str(),
-        "secret": Value::Null,
-        "fix": fix_of(alert),
-        "principal": alert.principal,
-        "secrets": alert.secrets,
-        "source_ip": alert.source_ip,
-        "region": alert.region,
-        "user_agent": alert.user_agent,
-        "evidence": alert.evidence.iter().map(|e| json!({
-            "event_id": e.event_id,
-            "event_time": e.event_time,
-            "event_name": e.event_name,
-            "path": e.path.to_string(),
-            "record": e.record,
-        })).collect::<Vec<_>>(),
-    })
+    serde_json::to_value(AlertJson::of(alert)).unwrap_or_default()
+}
+
+/// One alert as the `json` and `jsonl` formats write it: [`alert_json`]'s text.
+pub fn alert_json_bytes(alert: &Alert) -> Vec<u8> {
+    serde_json::to_vec(&AlertJson::of(alert)).unwrap_or_default()
 }
 
 fn summary_json(report: &WatchReport<'_>) -> Value {
@@ -148,11 +201,7 @@ impl AlertReporter for JsonAlerts {
         )?;
         write!(out, "  \"findings\": [")?;
         // Serialised on every core, written in order.
-        let findings: Vec<Vec<u8>> = report
-            .alerts
-            .par_iter()
-            .map(|alert| serde_json::to_vec(&alert_json(alert)).unwrap_or_default())
-            .collect();
+        let findings: Vec<Vec<u8>> = report.alerts.par_iter().map(alert_json_bytes).collect();
         for (index, finding) in findings.iter().enumerate() {
             out.write_all(if index == 0 { b"\n    " } else { b",\n    " })?;
             out.write_all(finding)?;
@@ -180,11 +229,7 @@ impl AlertReporter for JsonAlerts {
 
 impl AlertReporter for JsonlAlerts {
     fn write_report(&self, report: &WatchReport<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let lines: Vec<Vec<u8>> = report
-            .alerts
-            .par_iter()
-            .map(|alert| serde_json::to_vec(&alert_json(alert)).unwrap_or_default())
-            .collect();
+        let lines: Vec<Vec<u8>> = report.alerts.par_iter().map(alert_json_bytes).collect();
         for line in lines {
             out.write_all(&line)?;
             writeln!(out)?;
