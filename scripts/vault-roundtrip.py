@@ -48,7 +48,7 @@ os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "ERROR")
 warnings.filterwarnings("ignore")
 logging.disable(logging.CRITICAL)
 
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, assume, given, settings, strategies as st  # noqa: E402
 
 import airflow  # noqa: E402
 import hvac  # noqa: E402
@@ -209,6 +209,12 @@ def run(args, addr: str, writer: Writer) -> int:
         expected = Connection(conn_id=conn_id, **{k: v for k, v in conn.items() if v is not None})
         expected.conn_type = normalize_conn_type(expected.conn_type)
         if form == "uri":
+            # A host of the form `<conn_type>://...`: Airflow 2.10.5's get_uri() splits off the
+            # scheme and then cannot read its own URI back (`http://http://@:1`, or a lost host);
+            # Airflow 3 keeps such a host whole, and so does airseal's URI (the stores write
+            # Dialect::Airflow3). Airflow 2's reading is no oracle for it: such cases are skipped.
+            host = conn.get("host") or ""
+            assume(not ("://" in host and host.split("://", 1)[0] == expected.conn_type))
             # `--uri` writes `{"conn_uri": ...}`: what a URI holds, Airflow's own reading of its
             # own get_uri().
             expected = Connection(conn_id=conn_id, uri=expected.get_uri())
