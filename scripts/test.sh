@@ -67,6 +67,7 @@ bash scripts/rotation-roundtrip.sh
 # rules converted with pySigma's SQLite backend match airseal's alerts over the fixtures and the
 # Stratus Red Team capture loaded into SQLite.
 bash scripts/sigma-roundtrip.sh
-# `airseal watch airflow-log`: Airflow 2.10.5 and 3.3.2 write their audit log in SQLite through
-# their CLI; airseal finds exactly the secrets their masking leaves in clear.
+# `airseal watch airflow-log`: Airflow 2.10.5 and 3.3.2 write their audit log through their CLI
+# (SQLite; PostgreSQL for 3.3.2, MariaDB for 2.10.5) and their own API servers; airseal finds
+# exactly the secrets their masking leaves in clear, from the database, exports and the API.
 bash scripts/airflow-log-roundtrip.sh
