@@ -76,14 +76,31 @@ impl Source {
     }
 }
 
+/// The URL for messages: without `user:password@`, and with the values of query options the
+/// masker would hide (`?password=`, `?token=`: libpq and some drivers take them) as `***`.
 fn without_userinfo(url: &str) -> String {
-    match url.split_once("://") {
+    let shown = match url.split_once("://") {
         Some((scheme, rest)) => {
             let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
             let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
             format!("{scheme}://{host}{path}")
         }
         None => url.to_owned(),
+    };
+    match shown.split_once('?') {
+        Some((base, query)) => {
+            let masked: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if airseal_finding::masker::masker_hides(key) => {
+                        format!("{key}=***")
+                    }
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{base}?{}", masked.join("&"))
+        }
+        None => shown,
     }
 }
 
@@ -164,6 +181,7 @@ fn read_postgres(url: &str) -> Result<Vec<LogRow>, SourceError> {
 /// The parts of a `mysql://USER:PASSWORD@HOST:PORT/DATABASE?OPTIONS` URL. Parsed here rather
 /// than by the driver's `Opts::from_url`, whose errors quote the URL (and its password) and
 /// which refuses SQLAlchemy's options (`charset=utf8mb4`).
+#[cfg(any(feature = "mysql", test))]
 #[derive(Debug, PartialEq, Eq)]
 struct MySqlUrl {
     user: Option<String>,
@@ -175,6 +193,7 @@ struct MySqlUrl {
     tls: Option<String>,
 }
 
+#[cfg(any(feature = "mysql", test))]
 fn mysql_url(url: &str) -> Option<MySqlUrl> {
     let rest = url.strip_prefix("mysql://")?;
     let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
@@ -564,6 +583,19 @@ mod tests {
             Source::Api("https://admin:s3cret@airflow.example.com/api/v1/eventLogs".to_owned())
                 .display(),
             "https://airflow.example.com/api/v1/eventLogs"
+        );
+        // A password or token given as a query option is masked too.
+        assert_eq!(
+            Source::Postgres(
+                "postgresql://db/airflow?sslmode=disable&password=Pw-7q&user=a".to_owned()
+            )
+            .display(),
+            "postgresql://db/airflow?sslmode=disable&password=***&user=a"
+        );
+        assert_eq!(
+            Source::Api("https://airflow/api/v2/eventLogs?token=T0k-9&event=x".to_owned())
+                .display(),
+            "https://airflow/api/v2/eventLogs?token=***&event=x"
         );
     }
 
